@@ -1,0 +1,42 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * One fact a decision used (table `decision_fact`): its canonical value and unit, where it came from (`request`,
+ * `fhir`, `default`, `derived`, or `missing` with a null value), the FHIR reference, code and effective time, and the
+ * raw value before conversion and rounding.
+ */
+@Entity({ name: 'decision_fact' })
+export class DecisionFactEntity {
+  @PrimaryColumn({ name: 'decision_id', type: 'uuid' })
+  decisionId: string;
+
+  @PrimaryColumn({ type: 'integer' })
+  ordinal: number;
+
+  @Column({ type: 'text' })
+  name: string;
+
+  @Column({ type: 'jsonb', nullable: true })
+  value: unknown;
+
+  @Column({ type: 'text', nullable: true })
+  unit: string | null;
+
+  @Column({ type: 'text' })
+  source: string;
+
+  @Column({ type: 'text', nullable: true })
+  reference: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  code: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  effective: Date | null;
+
+  @Column({ name: 'raw_value', type: 'jsonb', nullable: true })
+  rawValue: unknown;
+
+  @Column({ name: 'raw_unit', type: 'text', nullable: true })
+  rawUnit: string | null;
+}

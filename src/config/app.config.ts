@@ -1,0 +1,130 @@
+import { resolve } from 'node:path';
+
+/** A token Verdict accepts, with the identity and roles it grants. */
+export interface ConfiguredToken {
+  subject: string;
+  roles: Role[];
+  /** sha256 of the bearer token, lowercase hex (the token itself is never configured in clear). */
+  tokenSha256: string;
+}
+
+/** Roles of the contract (`../CONTRACT.md`, "Who calls it"). `admin` holds every role. */
+export const ROLES = ['decision:evaluate', 'rulebook:author', 'rulebook:approve', 'audit:read', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type NodeEnv = 'development' | 'production' | 'test';
+
+/** The validated configuration of one Verdict process. Read only from here (STYLE: configuration validated at boot). */
+export interface AppConfig {
+  nodeEnv: NodeEnv;
+  host: string;
+  port: number;
+  /** PostgreSQL URL; `undefined` starts an embedded PostgreSQL under `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  rulebooksDir: string;
+  dbPoolSize: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Configured tokens; empty means development mode with the contract's demo tokens (refused in production). */
+  tokens: ConfiguredToken[];
+  /** Requests per second allowed per caller (token bucket, burst twice that); 0 disables rate limiting. */
+  rateLimitPerSecond: number;
+}
+
+/** Thrown when the environment is invalid; the message lists every bad variable, and the process stops. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+    return fallback;
+  }
+  return Number(raw);
+}
+
+function parseTokens(raw: string | undefined, problems: string[]): ConfiguredToken[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push('AUTH_TOKENS must be a JSON array of {subject, roles, tokenSha256}');
+    return [];
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    problems.push('AUTH_TOKENS must be a non-empty JSON array of {subject, roles, tokenSha256}');
+    return [];
+  }
+  const tokens: ConfiguredToken[] = [];
+  parsed.forEach((entry: unknown, i) => {
+    const e = entry as Partial<ConfiguredToken> | null;
+    if (!e || typeof e.subject !== 'string' || e.subject.length === 0) problems.push(`AUTH_TOKENS[${i}].subject must be a non-empty string`);
+    else if (!Array.isArray(e.roles) || e.roles.length === 0 || !e.roles.every((r) => (ROLES as readonly string[]).includes(r)))
+      problems.push(`AUTH_TOKENS[${i}].roles must be a non-empty list of ${ROLES.join(', ')}`);
+    else if (typeof e.tokenSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.tokenSha256))
+      problems.push(`AUTH_TOKENS[${i}].tokenSha256 must be 64 lowercase hex digits (sha256 of the token)`);
+    else tokens.push({ subject: e.subject, roles: e.roles, tokenSha256: e.tokenSha256 });
+  });
+  return tokens;
+}
+
+/**
+ * Reads and validates the environment once at start.
+ *
+ * Variables: `NODE_ENV` (development | production | test; default development), `HOST` (default 0.0.0.0), `PORT`
+ * (default 3000), `DATABASE_URL` (postgres:// URL; unset: embedded PostgreSQL), `DATA_DIR` (default `.data`),
+ * `RULEBOOKS_DIR` (default `rulebooks`), `DB_POOL_SIZE` (default 10), `LOG_LEVEL` (default info), `AUTH_TOKENS`
+ * (JSON array; required in production), `RATE_LIMIT_PER_SECOND` (default 200; 0 disables).
+ *
+ * @param env the process environment
+ * @returns the configuration
+ * @throws ConfigError listing every invalid variable
+ */
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: string[] = [];
+  const nodeEnv = (env.NODE_ENV ?? 'development') as NodeEnv;
+  if (!['development', 'production', 'test'].includes(nodeEnv)) problems.push(`NODE_ENV must be development, production or test (got "${env.NODE_ENV}")`);
+
+  const databaseUrl = env.DATABASE_URL && env.DATABASE_URL.trim() !== '' ? env.DATABASE_URL.trim() : undefined;
+  if (databaseUrl !== undefined) {
+    try {
+      const url = new URL(databaseUrl);
+      if (!['postgres:', 'postgresql:'].includes(url.protocol)) problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+    } catch {
+      problems.push('DATABASE_URL must be a valid URL (postgres://user@host:5432/db)');
+    }
+  }
+  const logLevel = (env.LOG_LEVEL ?? 'info') as AppConfig['logLevel'];
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const tokens = parseTokens(env.AUTH_TOKENS, problems);
+  if (nodeEnv === 'production' && tokens.length === 0 && !problems.some((p) => p.startsWith('AUTH_TOKENS')))
+    problems.push('AUTH_TOKENS is required when NODE_ENV=production (the demo tokens are refused in production)');
+
+  const config: AppConfig = {
+    nodeEnv,
+    host: env.HOST && env.HOST !== '' ? env.HOST : '0.0.0.0',
+    port: integer(env, 'PORT', 3000, 0, 65535, problems),
+    databaseUrl,
+    dataDir: resolve(env.DATA_DIR && env.DATA_DIR !== '' ? env.DATA_DIR : '.data'),
+    rulebooksDir: resolve(env.RULEBOOKS_DIR && env.RULEBOOKS_DIR !== '' ? env.RULEBOOKS_DIR : 'rulebooks'),
+    dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200, problems),
+    logLevel,
+    tokens,
+    rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 200, 0, 1_000_000, problems),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Nest injection token of the `AppConfig`. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,57 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsISO8601, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+
+/** Workflow context stored with the decision and returned with it; every field is searchable in the audit. */
+export class DecisionContextDto {
+  @ApiPropertyOptional({ example: 'wf-81', maxLength: 255, description: 'Workflow instance that asked.' })
+  @IsOptional() @IsString() @Length(1, 255)
+  workflowInstanceId?: string;
+
+  @ApiPropertyOptional({ example: 'evt-9', maxLength: 255, description: 'Event in the caller that triggered the request.' })
+  @IsOptional() @IsString() @Length(1, 255)
+  sourceEventId?: string;
+
+  @ApiPropertyOptional({ example: 'Patient/123', maxLength: 255, description: 'FHIR reference of the patient.' })
+  @IsOptional() @IsString() @Length(1, 255)
+  patientRef?: string;
+
+  @ApiPropertyOptional({ example: 'Encounter/77', maxLength: 255, description: 'FHIR reference of the encounter.' })
+  @IsOptional() @IsString() @Length(1, 255)
+  encounterRef?: string;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * `POST /v1/decisions` body (contract "Decisions"). `facts` and `fhir` are checked here only for being JSON objects:
+ * their content is checked against the rulebook's fact catalog and the FHIR R4 schema by the facts module.
+ */
+export class CreateDecisionDto {
+  @ApiProperty({ example: 'ed-triage', description: 'Rulebook key.' })
+  @IsString() @Matches(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'rulebook must be a rulebook key (kebab-case)' }) @Length(1, 100)
+  rulebook: string;
+
+  @ApiPropertyOptional({ example: '1.0.0', description: 'Rulebook version (semver). Default: the version active at asOf.' })
+  @IsOptional() @IsString()
+  @Matches(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/, { message: 'version must be a semantic version such as 1.0.0' })
+  version?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { respiratoryRate: 22, onSupplementalOxygen: false },
+    description: 'Canonical facts by name (see the rulebook fact catalog); override values derived from FHIR. A number may be sent as {value, unit} with a UCUM unit.' })
+  @IsOptional() @IsObject()
+  facts?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'A FHIR R4 Bundle (any type) or a single resource.' })
+  @IsOptional() @IsObject()
+  fhir?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ example: '2026-11-21T09:30:00.000Z', description: 'RFC 3339 instant for ages and "latest observation". Default: now.' })
+  @IsOptional() @IsString() @Matches(RFC3339, { message: 'asOf must be an RFC 3339 date-time with a time zone, e.g. 2026-11-21T09:30:00.000Z' })
+  @IsISO8601({ strict: true }, { message: 'asOf must be a valid RFC 3339 date-time' })
+  asOf?: string;
+
+  @ApiPropertyOptional({ type: DecisionContextDto })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => DecisionContextDto)
+  context?: DecisionContextDto;
+}

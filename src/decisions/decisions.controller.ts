@@ -1,0 +1,51 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { type AuthenticatedRequest, RequireRoles } from '../auth/auth.guard.js';
+import { hasRole } from '../auth/principal.js';
+import type { DecisionRecord } from '../audit/decision-record.js';
+import { CreateDecisionDto } from './create-decision.dto.js';
+import { DecisionRequestPipe } from './decision-request.pipe.js';
+import { DecisionsService } from './decisions.service.js';
+
+const PROBLEM = { description: 'RFC 9457 problem details (application/problem+json)' };
+
+/** `POST /v1/decisions` and `GET /v1/decisions/{id}` (contract "Decisions"). */
+@ApiTags('decisions')
+@ApiBearerAuth()
+@Controller('v1/decisions')
+export class DecisionsController {
+  constructor(private readonly decisions: DecisionsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @RequireRoles('decision:evaluate')
+  @ApiOperation({ summary: 'Evaluate a rulebook and record the explained decision',
+    description: 'The decision is committed to the audit record before the response is sent; if that fails the answer is 503 and no decision.' })
+  @ApiBody({ type: CreateDecisionDto })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1-255 printable ASCII; replays the original response for the same body.' })
+  @ApiResponse({ status: 201, description: 'The decision (Location: /v1/decisions/{id}); on replay, header Idempotent-Replayed: true.' })
+  @ApiResponse({ status: 400, ...PROBLEM }) @ApiResponse({ status: 401, ...PROBLEM }) @ApiResponse({ status: 403, ...PROBLEM })
+  @ApiResponse({ status: 404, ...PROBLEM }) @ApiResponse({ status: 409, ...PROBLEM }) @ApiResponse({ status: 413, ...PROBLEM })
+  @ApiResponse({ status: 422, ...PROBLEM }) @ApiResponse({ status: 429, ...PROBLEM }) @ApiResponse({ status: 503, ...PROBLEM })
+  async create(
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Body(DecisionRequestPipe) body: CreateDecisionDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<DecisionRecord> {
+    const { record, replayed } = await this.decisions.decide(request.principal, body, String(request.id), idempotencyKey);
+    void reply.header('Location', `/v1/decisions/${record.decisionId}`);
+    if (replayed) void reply.header('Idempotent-Replayed', 'true');
+    return record;
+  }
+
+  @Get(':decisionId')
+  @RequireRoles('audit:read', 'decision:evaluate')
+  @ApiOperation({ summary: 'Read a stored decision', description: 'Auditors read any decision; a workflow engine reads the decisions it created.' })
+  @ApiResponse({ status: 200, description: 'The stored decision, in the shape POST returned.' })
+  @ApiResponse({ status: 401, ...PROBLEM }) @ApiResponse({ status: 403, ...PROBLEM }) @ApiResponse({ status: 404, ...PROBLEM })
+  async read(@Req() request: AuthenticatedRequest, @Param('decisionId') decisionId: string): Promise<DecisionRecord> {
+    return this.decisions.find(request.principal, decisionId, hasRole(request.principal, 'audit:read'));
+  }
+}

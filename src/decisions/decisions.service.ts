@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { QueryFailedError } from 'typeorm';
+import { DecisionAuditRepository } from '../audit/decision-audit.repository.js';
+import type { DecisionRecord, ExplainedFact } from '../audit/decision-record.js';
+import type { Principal } from '../auth/principal.js';
+import { contentHash } from '../common/canonical-json.js';
+import { DomainError } from '../common/domain-error.js';
+import { takeInFacts, validateFhirInput } from '../facts/index.js';
+import { RulebookRegistry } from '../rulebooks/rulebook-registry.service.js';
+import { CompiledRulebookCache } from './compiled-rulebook.cache.js';
+import type { CreateDecisionDto } from './create-decision.dto.js';
+import { evaluate } from './evaluation/index.js';
+
+/** The result of `decide`: the record and whether it is a replay of an earlier request with the same key. */
+export interface DecisionResult {
+  record: DecisionRecord;
+  replayed: boolean;
+}
+
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+
+/**
+ * Makes decisions: resolves the rulebook version (explicit, or active at `asOf`), takes in the facts (request and
+ * FHIR R4), evaluates the compiled rules, and commits the audit record before anything is answered. Idempotency
+ * keys are per caller: same key and body replays the stored decision, a different body is 422, a key still in
+ * flight is 409.
+ */
+@Injectable()
+export class DecisionsService {
+  private readonly inFlight = new Set<string>();
+
+  constructor(
+    private readonly registry: RulebookRegistry,
+    private readonly compiled: CompiledRulebookCache,
+    private readonly audit: DecisionAuditRepository,
+  ) {}
+
+  /**
+   * Evaluates and records one decision.
+   * @param principal the caller
+   * @param body the validated request body
+   * @param requestId the request's X-Request-Id
+   * @param idempotencyKey the `Idempotency-Key` header, if any
+   * @throws DomainError 400/404/409/422 as the contract says; driver errors (mapped to 503) when the audit write fails
+   */
+  async decide(principal: Principal, body: CreateDecisionDto, requestId: string, idempotencyKey?: string): Promise<DecisionResult> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new DomainError(400, 'INVALID_IDEMPOTENCY_KEY', 'Invalid Idempotency-Key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
+    }
+    const inputHash = contentHash(body);
+    if (idempotencyKey === undefined) return { record: await this.evaluateAndRecord(principal, body, requestId, inputHash), replayed: false };
+
+    const slot = `${principal.subject}\u0000${idempotencyKey}`;
+    if (this.inFlight.has(slot)) {
+      throw new DomainError(409, 'IDEMPOTENCY_KEY_IN_USE', 'Idempotency key in use', 'A request with this Idempotency-Key is still being processed; retry later.', undefined, { 'Retry-After': '1' });
+    }
+    this.inFlight.add(slot);
+    try {
+      const replay = await this.replay(principal, idempotencyKey, inputHash);
+      if (replay) return replay;
+      try {
+        return { record: await this.evaluateAndRecord(principal, body, requestId, inputHash, idempotencyKey), replayed: false };
+      } catch (error) {
+        // Another instance committed the same key first: answer as if we had seen it.
+        if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
+          const raced = await this.replay(principal, idempotencyKey, inputHash);
+          if (raced) return raced;
+        }
+        throw error;
+      }
+    } finally {
+      this.inFlight.delete(slot);
+    }
+  }
+
+  /**
+   * A stored decision, visible to auditors and to the caller that created it (others get 404, so ids do not leak).
+   * @throws DomainError 404 `DECISION_NOT_FOUND`
+   */
+  async find(principal: Principal, id: string, mayReadAll: boolean): Promise<DecisionRecord> {
+    const notFound = new DomainError(404, 'DECISION_NOT_FOUND', 'Decision not found', `No decision ${id} is visible to you.`);
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw notFound;
+    const found = await this.audit.findById(id.toLowerCase());
+    if (!found || (!mayReadAll && found.caller !== principal.subject)) throw notFound;
+    return found.record;
+  }
+
+  private async replay(principal: Principal, key: string, inputHash: string): Promise<DecisionResult | undefined> {
+    const stored = await this.audit.findIdempotencyKey(principal.subject, key);
+    if (!stored) return undefined;
+    if (stored.requestHash !== inputHash) {
+      throw new DomainError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency key reused', 'This Idempotency-Key was used with a different request body.');
+    }
+    const found = await this.audit.findById(stored.decisionId);
+    if (!found) throw new Error(`idempotency key points at missing decision ${stored.decisionId}`);
+    return { record: found.record, replayed: true };
+  }
+
+  private async evaluateAndRecord(principal: Principal, body: CreateDecisionDto, requestId: string, inputHash: string, idempotencyKey?: string): Promise<DecisionRecord> {
+    const asOf = body.asOf ? new Date(body.asOf) : new Date();
+    const view = this.registry.resolveEvaluable(body.rulebook, body.version, asOf);
+    const rulebook = this.compiled.get(view);
+    if (body.fhir !== undefined) validateFhirInput(body.fhir);
+    const intake = takeInFacts(rulebook.facts, { facts: body.facts, fhir: body.fhir, asOf });
+    const values: Record<string, unknown> = {};
+    for (const name of Object.keys(view.document.facts)) {
+      if (view.document.facts[name].derivedFrom) continue;
+      values[name] = intake.facts[name]?.value ?? null;
+    }
+    const evaluation = await evaluate(rulebook.rules, values as Parameters<typeof evaluate>[1]);
+
+    const facts: Record<string, ExplainedFact> = {};
+    for (const [name, fact] of Object.entries(intake.facts)) facts[name] = fact as ExplainedFact;
+    // Derived facts (computed between rule stages) are shown with their value, null included.
+    for (const [name, value] of Object.entries(evaluation.derivedFacts)) {
+      const unit = view.document.facts[name]?.unit;
+      facts[name] = unit ? { value: value ?? null, unit, source: 'derived' } : { value: value ?? null, source: 'derived' };
+    }
+    const missingFacts = [...intake.missing];
+
+    const context: Record<string, string> = {};
+    for (const [field, value] of Object.entries(body.context ?? {})) if (typeof value === 'string') context[field] = value;
+    const record: DecisionRecord = {
+      decisionId: randomUUID(),
+      rulebook: { key: view.key, version: view.version, contentHash: view.contentHash },
+      outcome: evaluation.outcome,
+      explanation: { rules: evaluation.rules as unknown as DecisionRecord['explanation']['rules'], facts, missingFacts },
+      asOf: asOf.toISOString(),
+      evaluatedAt: new Date().toISOString(),
+      context,
+    };
+    await this.audit.insert(record, { caller: principal.subject, requestId, inputHash, idempotencyKey });
+    return record;
+  }
+}

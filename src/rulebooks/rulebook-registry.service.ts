@@ -1,0 +1,176 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import semver from 'semver';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import { contentHash } from '../common/canonical-json.js';
+import { DomainError } from '../common/domain-error.js';
+import { readRulebookDirectory } from './rulebook-file.loader.js';
+import type { RulebookVersionStatus } from './rulebook-version.entity.js';
+import type { RulebookDocument, RulebookKind } from './rulebook.types.js';
+
+/** A stored rulebook version as the rest of Verdict sees it (the read model this module exports). */
+export interface RulebookVersionView {
+  key: string;
+  version: string;
+  kind: RulebookKind;
+  status: RulebookVersionStatus;
+  contentHash: string;
+  provenance: string;
+  document: RulebookDocument;
+}
+
+interface Activation {
+  version: string;
+  /** Epoch milliseconds; -Infinity for bundled versions active since always. */
+  effectiveFromMs: number;
+}
+
+/** Thrown at start when a bundled file differs from the stored version with the same key and version. */
+export class ImmutableVersionError extends Error {
+  constructor(file: string, key: string, version: string, stored: string, found: string) {
+    super(`Rulebook ${key}@${version} in ${file} differs from the stored version (stored ${stored}, file ${found}). ` +
+      'Versions are immutable: give the changed file a new version number.');
+    this.name = 'ImmutableVersionError';
+  }
+}
+
+const EVALUABLE: ReadonlySet<RulebookVersionStatus> = new Set(['approved']);
+
+/**
+ * The rulebook registry: imports the bundled rulebooks at start, keeps every stored version and the activation
+ * timeline in memory, and answers "which version evaluates this request" without touching the database.
+ *
+ * Start-up import (one transaction, serialized across instances by an advisory lock): each `rulebooks/<key>/<semver>.json`
+ * is validated, hashed (sha256 of RFC 8785 canonical JSON) and stored as an `approved` version with provenance
+ * `bundled`; a file whose hash differs from the stored version with the same key and version stops the start; the
+ * highest bundled version of a key with no activation becomes active (effective since always).
+ */
+@Injectable()
+export class RulebookRegistry implements OnModuleInit {
+  private readonly logger = new Logger(RulebookRegistry.name);
+  private versions = new Map<string, Map<string, RulebookVersionView>>();
+  private activations = new Map<string, Activation[]>();
+  private loaded = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.importBundled();
+    await this.reload();
+  }
+
+  /** True once the versions and activations are loaded (readiness). */
+  isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  /**
+   * Imports the bundled rulebook files into the database.
+   * @throws RulebookFileError for an invalid file, ImmutableVersionError for a changed version
+   */
+  async importBundled(): Promise<void> {
+    const files = readRulebookDirectory(this.config.rulebooksDir);
+    await this.dataSource.transaction(async (em) => {
+      await em.query(`SELECT pg_advisory_xact_lock(hashtext('verdict:rulebook-import'))`);
+      for (const file of files) {
+        const doc = file.document;
+        const hash = contentHash(doc);
+        const stored = (await em.query(`SELECT content_hash FROM rulebook_version WHERE rulebook_key = $1 AND version = $2`, [doc.key, doc.version])) as { content_hash: string }[];
+        if (stored.length > 0) {
+          if (stored[0].content_hash !== hash) throw new ImmutableVersionError(file.path, doc.key, doc.version, stored[0].content_hash, hash);
+          continue;
+        }
+        await em.query(`INSERT INTO rulebook (key, kind, title) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`, [doc.key, doc.kind, doc.title]);
+        await em.query(
+          `INSERT INTO rulebook_version (id, rulebook_key, version, status, content, content_hash, provenance, created_by)
+           VALUES ($1, $2, $3, 'approved', $4, $5, 'bundled', 'bundled')`,
+          [randomUUID(), doc.key, doc.version, JSON.stringify(doc), hash],
+        );
+        this.logger.log(`imported bundled rulebook ${doc.key}@${doc.version} (${hash})`);
+      }
+      const highest = new Map<string, string>();
+      for (const file of files) {
+        const current = highest.get(file.document.key);
+        if (!current || semver.gt(file.document.version, current)) highest.set(file.document.key, file.document.version);
+      }
+      for (const [key, version] of highest) {
+        const active = (await em.query(`SELECT 1 FROM rulebook_activation WHERE rulebook_key = $1 LIMIT 1`, [key])) as unknown[];
+        if (active.length > 0) continue;
+        await em.query(
+          `INSERT INTO rulebook_activation (rulebook_key, version, effective_from, activated_by) VALUES ($1, $2, '-infinity', 'bundled')`,
+          [key, version],
+        );
+        this.logger.log(`activated bundled rulebook ${key}@${version}`);
+      }
+    });
+  }
+
+  /** Reloads every stored version and activation from the database into memory. */
+  async reload(): Promise<void> {
+    const rows = (await this.dataSource.query(
+      `SELECT v.rulebook_key, v.version, r.kind, v.status, v.content_hash, v.provenance, v.content
+         FROM rulebook_version v JOIN rulebook r ON r.key = v.rulebook_key`,
+    )) as { rulebook_key: string; version: string; kind: RulebookKind; status: RulebookVersionStatus; content_hash: string; provenance: string; content: RulebookDocument }[];
+    const versions = new Map<string, Map<string, RulebookVersionView>>();
+    for (const row of rows) {
+      if (!versions.has(row.rulebook_key)) versions.set(row.rulebook_key, new Map());
+      versions.get(row.rulebook_key)!.set(row.version, {
+        key: row.rulebook_key, version: row.version, kind: row.kind, status: row.status,
+        contentHash: row.content_hash, provenance: row.provenance, document: row.content,
+      });
+    }
+    const activationRows = (await this.dataSource.query(
+      `SELECT rulebook_key, version, extract(epoch FROM effective_from) * 1000 AS effective_ms
+         FROM rulebook_activation ORDER BY rulebook_key, effective_from DESC, id DESC`,
+    )) as { rulebook_key: string; version: string; effective_ms: string | number }[];
+    const activations = new Map<string, Activation[]>();
+    for (const row of activationRows) {
+      if (!activations.has(row.rulebook_key)) activations.set(row.rulebook_key, []);
+      activations.get(row.rulebook_key)!.push({ version: row.version, effectiveFromMs: Number(row.effective_ms) });
+    }
+    this.versions = versions;
+    this.activations = activations;
+    this.loaded = true;
+  }
+
+  /** Every stored version (for warming caches). */
+  allVersions(): RulebookVersionView[] {
+    return [...this.versions.values()].flatMap((byVersion) => [...byVersion.values()]);
+  }
+
+  /** The version of `key` active at `asOf`, or undefined. */
+  activeVersionAt(key: string, asOf: Date): string | undefined {
+    const t = asOf.getTime();
+    return this.activations.get(key)?.find((a) => a.effectiveFromMs <= t)?.version;
+  }
+
+  /**
+   * The version that evaluates a request: `version` when given, else the version active at `asOf`.
+   * @throws DomainError 404 `RULEBOOK_NOT_FOUND` / `RULEBOOK_VERSION_NOT_FOUND`; 409 `RULEBOOK_VERSION_NOT_EVALUABLE`
+   *   for a draft, in-review, rejected or retired version, or `NO_ACTIVE_VERSION` when none is active at `asOf`
+   */
+  resolveEvaluable(key: string, version: string | undefined, asOf: Date): RulebookVersionView {
+    const byVersion = this.versions.get(key);
+    if (!byVersion) {
+      throw new DomainError(404, 'RULEBOOK_NOT_FOUND', 'Rulebook not found', `No rulebook has the key "${key}".`, [{ pointer: '/rulebook', message: 'unknown rulebook' }]);
+    }
+    const chosen = version ?? this.activeVersionAt(key, asOf);
+    if (!chosen) {
+      throw new DomainError(409, 'NO_ACTIVE_VERSION', 'No active rulebook version',
+        `No version of "${key}" is active at ${asOf.toISOString()}.`, [{ pointer: '/asOf', message: 'no version active at this instant' }]);
+    }
+    const view = byVersion.get(chosen);
+    if (!view) {
+      throw new DomainError(404, 'RULEBOOK_VERSION_NOT_FOUND', 'Rulebook version not found', `"${key}" has no version ${chosen}.`, [{ pointer: '/version', message: 'unknown version' }]);
+    }
+    if (!EVALUABLE.has(view.status)) {
+      throw new DomainError(409, 'RULEBOOK_VERSION_NOT_EVALUABLE', 'Rulebook version not evaluable',
+        `${key}@${chosen} is ${view.status}; only approved (or active) versions evaluate.`, [{ pointer: '/version', message: `version is ${view.status}` }]);
+    }
+    return view;
+  }
+}
