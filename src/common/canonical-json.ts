@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import canonicalizeModule from 'canonicalize';
+
+// `canonicalize` is CommonJS (`module.exports = fn`) typed as an ES default export: take whichever form loads.
+const canonicalize = ((canonicalizeModule as unknown as { default?: unknown }).default ?? canonicalizeModule) as (input: unknown) => string | undefined;
 
 /**
  * RFC 8785 (JSON Canonicalization Scheme) serialization of a JSON value, via the `canonicalize` package by the

@@ -17,8 +17,9 @@ export class DomainError extends Error {
     readonly detail: string,
     readonly errors?: ProblemPointer[],
     readonly headers?: Record<string, string>,
+    cause?: unknown,
   ) {
-    super(detail);
+    super(detail, cause === undefined ? undefined : { cause });
     this.name = 'DomainError';
   }
 }

@@ -75,7 +75,7 @@ export function renderProblem(error: unknown, instance: string, requestId: strin
       status: error.status,
       headers: error.headers ?? {},
       body: problem(error.status, error.code, error.title, error.detail, instance, requestId, error.errors),
-      unexpected: false,
+      unexpected: error.status >= 500,
     };
   }
   if (error instanceof HttpException) {

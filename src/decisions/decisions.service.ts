@@ -130,7 +130,14 @@ export class DecisionsService {
       evaluatedAt: new Date().toISOString(),
       context,
     };
-    await this.audit.insert(record, { caller: principal.subject, requestId, inputHash, idempotencyKey });
+    try {
+      await this.audit.insert(record, { caller: principal.subject, requestId, inputHash, idempotencyKey });
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') throw error;
+      // No audit record, no decision: whatever broke the write, the caller may retry.
+      throw new DomainError(503, 'AUDIT_UNAVAILABLE', 'Service unavailable',
+        'The decision could not be recorded in the audit, so none is given. Retry later.', undefined, { 'Retry-After': '5' }, error);
+    }
     return record;
   }
 }
