@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { QueryFailedError } from 'typeorm';
 import { DecisionAuditRepository } from '../audit/decision-audit.repository.js';
-import type { DecisionRecord, ExplainedFact } from '../audit/decision-record.js';
+import type { DecisionRecord } from '../audit/decision-record.js';
 import type { Principal } from '../auth/principal.js';
 import { contentHash } from '../common/canonical-json.js';
 import { DomainError } from '../common/domain-error.js';
@@ -10,6 +10,7 @@ import { takeInFacts, validateFhirInput } from '../facts/index.js';
 import { RulebookRegistry } from '../rulebooks/rulebook-registry.service.js';
 import { CompiledRulebookCache } from './compiled-rulebook.cache.js';
 import type { CreateDecisionDto } from './create-decision.dto.js';
+import { buildExplanation, ruleInput } from './decision-explanation.js';
 import { evaluate } from './evaluation/index.js';
 
 /** The result of `decide`: the record and whether it is a replay of an earlier request with the same key. */
@@ -103,29 +104,14 @@ export class DecisionsService {
     const rulebook = this.compiled.get(view);
     if (body.fhir !== undefined) validateFhirInput(body.fhir);
     const intake = takeInFacts(rulebook.facts, { facts: body.facts, fhir: body.fhir, asOf });
-    const values: Record<string, unknown> = {};
-    for (const name of Object.keys(view.document.facts)) {
-      if (view.document.facts[name].derivedFrom) continue;
-      values[name] = intake.facts[name]?.value ?? null;
-    }
-    const evaluation = await evaluate(rulebook.rules, values as Parameters<typeof evaluate>[1]);
-
-    const facts: Record<string, ExplainedFact> = {};
-    for (const [name, fact] of Object.entries(intake.facts)) facts[name] = fact as ExplainedFact;
-    // Derived facts (computed between rule stages) are shown with their value, null included.
-    for (const [name, value] of Object.entries(evaluation.derivedFacts)) {
-      const unit = view.document.facts[name]?.unit;
-      facts[name] = unit ? { value: value ?? null, unit, source: 'derived' } : { value: value ?? null, source: 'derived' };
-    }
-    const missingFacts = [...intake.missing];
-
+    const evaluation = await evaluate(rulebook.rules, ruleInput(view.document, intake));
     const context: Record<string, string> = {};
     for (const [field, value] of Object.entries(body.context ?? {})) if (typeof value === 'string') context[field] = value;
     const record: DecisionRecord = {
       decisionId: randomUUID(),
       rulebook: { key: view.key, version: view.version, contentHash: view.contentHash },
       outcome: evaluation.outcome,
-      explanation: { rules: evaluation.rules as unknown as DecisionRecord['explanation']['rules'], facts, missingFacts },
+      explanation: buildExplanation(view.document, intake, evaluation),
       asOf: asOf.toISOString(),
       evaluatedAt: new Date().toISOString(),
       context,
