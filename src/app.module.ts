@@ -1,8 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthGuard } from './auth/auth.guard.js';
+import { CallerThrottlerGuard } from './auth/caller-throttler.guard.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import type { AppConfig } from './config/app.config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -31,11 +33,17 @@ export class AppModule {
           },
         }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl, config.dbPoolSize), migrationsRun: true }),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'per-caller', ttl: 1000, limit: Math.max(1, config.rateLimitPerSecond) }],
+          skipIf: () => config.rateLimitPerSecond === 0,
+          setHeaders: false,
+        }),
         DecisionsModule,
         HealthModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: CallerThrottlerGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
     };

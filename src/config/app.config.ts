@@ -27,7 +27,7 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Configured tokens; empty means development mode with the contract's demo tokens (refused in production). */
   tokens: ConfiguredToken[];
-  /** Requests per second allowed per caller (token bucket, burst twice that); 0 disables rate limiting. */
+  /** Requests per caller per one-second window; 0 disables rate limiting. */
   rateLimitPerSecond: number;
 }
 

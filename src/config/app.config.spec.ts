@@ -1,0 +1,37 @@
+import { ConfigError, loadAppConfig } from './app.config.js';
+
+describe('loadAppConfig', () => {
+  it('defaults to development on port 3000 with an embedded database', () => {
+    const config = loadAppConfig({});
+    expect(config).toMatchObject({ nodeEnv: 'development', port: 3000, databaseUrl: undefined, tokens: [] });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT must be an integer/],
+    [{ PORT: '70000' }, /PORT must be an integer/],
+    [{ NODE_ENV: 'staging' }, /NODE_ENV must be/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ NODE_ENV: 'production' }, /AUTH_TOKENS is required/],
+    [{ AUTH_TOKENS: '[{"subject":"a","roles":["wizard"],"tokenSha256":"00"}]' }, /roles must be/],
+    [{ AUTH_TOKENS: 'not json' }, /AUTH_TOKENS must be a JSON array/],
+  ])('refuses %j with a message naming the variable', (env, message) => {
+    expect(() => loadAppConfig(env)).toThrow(ConfigError);
+    expect(() => loadAppConfig(env)).toThrow(message);
+  });
+
+  it('reports every problem at once', () => {
+    try {
+      loadAppConfig({ PORT: 'x', LOG_LEVEL: 'y' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect((error as ConfigError).problems).toHaveLength(2);
+    }
+  });
+
+  it('accepts configured tokens by their sha256', () => {
+    const hash = 'a'.repeat(64);
+    const config = loadAppConfig({ NODE_ENV: 'production', AUTH_TOKENS: JSON.stringify([{ subject: 's', roles: ['audit:read'], tokenSha256: hash }]) });
+    expect(config.tokens).toEqual([{ subject: 's', roles: ['audit:read'], tokenSha256: hash }]);
+  });
+});
