@@ -4,7 +4,6 @@
  */
 const swc = ['@swc/jest', {
   sourceMaps: 'inline',
-  module: { type: 'es6' },
   jsc: {
     target: 'es2022',
     parser: { syntax: 'typescript', decorators: true },
@@ -15,7 +14,11 @@ const swc = ['@swc/jest', {
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swc },
+  // TypeScript (and the few ESM-only packages that CommonJS dependencies `require`, such as content-disposition
+  // under @fastify/static) are compiled by SWC: to ES modules where Jest loads them as ESM, to CommonJS where a
+  // CommonJS module requires them (Jest on Node 20 has no require(esm)).
+  transform: { '^.+\\.(ts|js)$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/test/e2e/**/*.e2e-spec.ts'],
   testTimeout: 60000,

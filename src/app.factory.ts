@@ -1,14 +1,17 @@
+import rateLimit from '@fastify/rate-limit';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Logger } from 'nestjs-pino';
+import { pino } from 'pino';
 import { AppModule } from './app.module.js';
+import { PinoNestLogger } from './common/pino-nest.logger.js';
 import { sendProblem } from './common/problem.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app.config.js';
+import { DomainError } from './common/domain-error.js';
 import { warmUpFhirValidator } from './facts/index.js';
 
 /** The request body limit of the contract: 1 MiB, 413 above. */
@@ -20,7 +23,6 @@ const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 function requestId(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
   const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-  req.headers['x-request-id'] = id; // so the access log (pino-http) carries the same id
   return id;
 }
 
@@ -36,13 +38,34 @@ function requestId(req: IncomingMessage): string {
  */
 export async function createApp(config: AppConfig, databaseUrl: string, options: { logs?: boolean } = {}): Promise<NestFastifyApplication> {
   warmUpFhirValidator();
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: requestId, requestIdHeader: false, trustProxy: true });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
-    bufferLogs: true,
-    logger: options.logs === false ? false : undefined,
+  const logger = pino({ level: options.logs === false ? 'silent' : config.logLevel, redact: ['req.headers.authorization'] });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES, genReqId: requestId, requestIdHeader: false, requestIdLogLabel: 'requestId',
+    trustProxy: true, loggerInstance: logger, disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
   });
-  if (options.logs !== false) app.useLogger(app.get(Logger));
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
+    logger: new PinoNestLogger(logger),
+  });
   app.useGlobalPipes(createValidationPipe());
+
+  if (config.rateLimitPerSecond > 0) {
+    // Per caller: keyed by a hash of the bearer token (each token is one caller), else the client address.
+    await app.register(rateLimit, {
+      max: config.rateLimitPerSecond,
+      timeWindow: 1000,
+      allowList: (request) => request.url.startsWith('/health/'),
+      keyGenerator: (request) => {
+        const auth = request.headers.authorization;
+        return auth ? 'token:' + createHash('sha256').update(auth).digest('hex') : 'ip:' + request.ip;
+      },
+      errorResponseBuilder: (request, context) => {
+        const error = new DomainError(429, 'RATE_LIMITED', 'Too many requests',
+          `More than ${context.max} requests per second from this caller; retry after ${Math.ceil(context.ttl / 1000)} s.`, undefined,
+          { 'Retry-After': String(Math.max(1, Math.ceil(context.ttl / 1000))) });
+        return Object.assign(error, { statusCode: 429 });
+      },
+    });
+  }
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
@@ -50,12 +73,6 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
   });
   const errorLogger = new NestLogger('HTTP');
   fastify.setErrorHandler((error, request, reply) => sendProblem(error, request, reply, errorLogger));
-  fastify.setNotFoundHandler((request, reply) => {
-    void reply.status(404).headers({ 'content-type': 'application/problem+json; charset=utf-8' }).send(JSON.stringify({
-      type: 'urn:verdict:problem:route-not-found', title: 'Not found', status: 404, detail: `No route ${request.method} ${request.url.split('?')[0]}.`,
-      instance: request.url.split('?')[0], code: 'ROUTE_NOT_FOUND', requestId: String(request.id),
-    }));
-  });
 
   const document = SwaggerModule.createDocument(app, new DocumentBuilder()
     .setTitle('Verdict')

@@ -1,10 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
 import { AuthGuard } from './auth/auth.guard.js';
-import { CallerThrottlerGuard } from './auth/caller-throttler.guard.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import type { AppConfig } from './config/app.config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -23,27 +20,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            genReqId: (req) => String(req.headers['x-request-id'] ?? ''),
-            customProps: (req) => ({ caller: (req as { principal?: { subject: string } }).principal?.subject }),
-            redact: ['req.headers.authorization'],
-            quietReqLogger: true,
-          },
-        }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl, config.dbPoolSize), migrationsRun: true }),
-        ThrottlerModule.forRoot({
-          throttlers: [{ name: 'per-caller', ttl: 1000, limit: Math.max(1, config.rateLimitPerSecond) }],
-          skipIf: () => config.rateLimitPerSecond === 0,
-          setHeaders: false,
-        }),
         DecisionsModule,
         HealthModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_GUARD, useClass: CallerThrottlerGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
     };

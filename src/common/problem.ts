@@ -78,6 +78,9 @@ export function renderProblem(error: unknown, instance: string, requestId: strin
       unexpected: error.status >= 500,
     };
   }
+  // Nest wraps Fastify's own errors (body parser, limits) in an HttpException: render the Fastify error itself.
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  if (error instanceof HttpException && typeof cause?.code === 'string' && cause.code.startsWith('FST_')) return renderProblem(cause, instance, requestId);
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const [code, title] = STATUS_CODES[status] ?? ['HTTP_ERROR', 'Error'];

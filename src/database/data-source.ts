@@ -35,7 +35,7 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     migrationsTableName: 'schema_migration',
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error'],
+    logging: false, // failed queries carry patient data in their parameters: errors are logged by the problem filter, without them
     extra: {
       max: poolSize,
       connectionTimeoutMillis: 5_000,

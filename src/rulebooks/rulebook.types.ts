@@ -138,6 +138,7 @@ export interface ConditionLeaf {
   operator: string;
   value: unknown;
   path?: string;
+  /** Not supported: facts are values, not functions of parameters; the schema and `compileRules` reject it. */
   params?: Record<string, unknown>;
   priority?: number;
 }
@@ -150,7 +151,8 @@ export type TopLevelCondition =
 
 /**
  * A rule fires one event:
- * - `score`: adds `points` for `parameter` to the score `score` (summed by the outcome policy);
+ * - `score`: adds `points` for `parameter` to the score `score` (summed by the outcome policy); a parameter scores at
+ *   most once per evaluation (two fired rules scoring one parameter are overlapping bands: an evaluation error);
  * - `outcome`: `set` proposes values for single-valued outcome fields (resolved by each field's hit policy) and `add`
  *   appends items to list fields (`COLLECT`);
  * - `suppress`: makes an outcome field (and everything under it) `null`, for example NEWS2 under 16 years.

@@ -113,7 +113,7 @@ describe('error cases of the contract answer as problem+json', () => {
   });
 
   it('404 problem for an unknown route', async () => {
-    expectProblem(await request(t.server).get('/v2/nothing').set(ENGINE), 404, 'ROUTE_NOT_FOUND');
+    expectProblem(await request(t.server).get('/v2/nothing').set(ENGINE), 404, 'NOT_FOUND');
   });
 
   it('a HL7 example resource sent alone is accepted (single resource, not a bundle)', async () => {

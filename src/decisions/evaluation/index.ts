@@ -1,0 +1,11 @@
+/** Rule evaluation: the public API of `src/decisions/evaluation/` (the only user of json-rules-engine). */
+export { compileRules } from './rulebook-compiler.js';
+export { evaluate } from './rulebook-evaluator.js';
+export type {
+  CompiledRules,
+  Evaluation,
+  ExplainedBoolean,
+  ExplainedCondition,
+  ExplainedLeaf,
+  RuleExplanation,
+} from './evaluation.types.js';

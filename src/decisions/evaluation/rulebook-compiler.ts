@@ -1,0 +1,328 @@
+import { canonicalJson } from '../../common/canonical-json.js';
+import type {
+  ConditionLeaf,
+  ConditionNode,
+  FactDefinition,
+  OutcomeField,
+  RuleEvent,
+  RulebookDocument,
+  RulebookRule,
+} from '../../rulebooks/rulebook.types.js';
+import type {
+  CompiledField,
+  CompiledRule,
+  CompiledRules,
+  CompiledStage,
+  DerivedFact,
+} from './evaluation.types.js';
+import { buildEngineStage, ENGINE_OPERATOR_DECORATORS, ENGINE_OPERATORS } from './rule-engine.adapter.js';
+
+const NUMERIC_OPERATORS = new Set(['lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive']);
+const LIST_OPERATORS = new Set(['in', 'notIn']);
+const EQUALITY_OPERATORS = new Set(['equal', 'notEqual']);
+
+/**
+ * Compiles a rulebook version for evaluation: once per version, never per request.
+ *
+ * Builds the json-rules-engine `Rule` objects of each stage, puts the rules in evaluation order (stage ascending, then
+ * priority descending, then file order), resolves the outcome policy (`PRIORITY` ranks), and checks the rulebook's
+ * internal consistency, which its JSON Schema cannot express:
+ * - rule names are unique; stages and priorities are integers ≥ 1;
+ * - every fact a condition reads (including `value: { fact }`) is in the catalog, and a fact with `derivedFrom` is
+ *   read only in stages after the first (derived facts are computed between stages);
+ * - operators are json-rules-engine operators; numeric operators compare numeric facts with numbers; `equal`/`in`
+ *   values have the fact's type and, for facts with `allowedValues`, are allowed values (catches typos);
+ * - `score` events name a declared score; `outcome` events `set` fields that have a single-value hit policy (values
+ *   of a `PRIORITY` field must be in its `outputOrder`) and `add` to `COLLECT` fields; `suppress` events name a field
+ *   or a parent of fields;
+ * - outcome fields have exactly one of `from` and `hitPolicy`, distinct paths none of which is the parent of another,
+ *   `outputOrder` for `PRIORITY`, and `whenMissing` facts from the catalog (not derived);
+ * - score `requiredFacts` are input facts; derived facts name a declared score or a single-value outcome field.
+ *
+ * The document is not modified; the compiled rules share nothing mutable with it.
+ * @throws Error listing every inconsistency, each naming the rule, field or fact at fault
+ */
+export function compileRules(doc: RulebookDocument): CompiledRules {
+  const problems: string[] = [];
+  const catalog = doc.facts ?? {};
+  const scores = doc.outcome?.scores ?? {};
+
+  // Fact catalog.
+  const inputFacts: string[] = [];
+  const derivedFacts: DerivedFact[] = [];
+  for (const [name, definition] of Object.entries(catalog)) {
+    if (definition.fhir && definition.derivedFrom) {
+      problems.push(`fact "${name}": has both "fhir" and "derivedFrom"`);
+    }
+    if (definition.derivedFrom) {
+      derivedFacts.push(deepFreeze(structuredClone({ name, definition, source: definition.derivedFrom })));
+    } else {
+      inputFacts.push(name);
+    }
+  }
+  const isInput = (fact: string): boolean => catalog[fact] !== undefined && !catalog[fact].derivedFrom;
+
+  // Scores.
+  for (const [score, definition] of Object.entries(scores)) {
+    for (const fact of definition.requiredFacts) {
+      if (!isInput(fact)) problems.push(`score "${score}": required fact "${fact}" is not an input fact of the catalog`);
+    }
+  }
+
+  // Outcome fields.
+  const fields = compileFields(doc.outcome?.fields ?? [], scores, isInput, problems);
+  const fieldByPath = new Map(fields.map((f) => [f.path, f]));
+
+  // Derived facts.
+  for (const { name, source } of derivedFacts) {
+    if ('score' in source) {
+      if (!scores[source.score]) problems.push(`fact "${name}": derivedFrom score "${source.score}" is not declared`);
+    } else {
+      const field = fieldByPath.get(source.field);
+      if (!field) problems.push(`fact "${name}": derivedFrom field "${source.field}" is not an outcome field`);
+      else if (field.hitPolicy === 'COLLECT' || field.from?.value === 'missing') {
+        problems.push(`fact "${name}": derivedFrom field "${source.field}" is a list, not a single value`);
+      }
+    }
+  }
+
+  // Rules.
+  const seen = new Set<string>();
+  const compiled: (Omit<CompiledRule, 'order'> & { index: number })[] = [];
+  (doc.rules ?? []).forEach((rule, index) => {
+    const where = `rule "${rule.name}"`;
+    if (seen.has(rule.name)) problems.push(`${where}: name is not unique`);
+    seen.add(rule.name);
+    const stage = rule.stage ?? 1;
+    const priority = rule.priority ?? 1;
+    if (!Number.isInteger(stage) || stage < 1) problems.push(`${where}: stage must be an integer ≥ 1`);
+    if (!Number.isInteger(priority) || priority < 1) problems.push(`${where}: priority must be an integer ≥ 1`);
+    checkConditions(rule, stage, catalog, problems);
+    checkEvent(rule.event, where, scores, fieldByPath, fields, problems);
+    compiled.push({
+      name: rule.name,
+      stage,
+      priority,
+      event: deepFreeze(structuredClone(rule.event)),
+      conditions: deepFreeze(structuredClone(rule.conditions)),
+      index,
+    });
+  });
+
+  if (problems.length > 0) {
+    throw new Error(
+      `Rulebook ${doc.key}@${doc.version} is inconsistent:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+
+  const ordered: CompiledRule[] = compiled
+    .sort((a, b) => a.stage - b.stage || b.priority - a.priority || a.index - b.index)
+    .map(({ index: _index, ...rule }, order) => Object.freeze({ ...rule, order }));
+  const stageNumbers = [...new Set(ordered.map((r) => r.stage))];
+  const stages: CompiledStage[] = stageNumbers.map((stage) => {
+    const rules = Object.freeze(ordered.filter((r) => r.stage === stage));
+    return Object.freeze({ stage, rules, engine: buildEngineStage(rules) });
+  });
+
+  return Object.freeze({
+    key: doc.key,
+    version: doc.version,
+    inputFacts: Object.freeze(inputFacts),
+    derivedFacts: Object.freeze(derivedFacts),
+    stages: Object.freeze(stages),
+    rules: Object.freeze(ordered),
+    scores: deepFreeze(structuredClone(scores)),
+    fields: Object.freeze(fields),
+  });
+}
+
+function compileFields(
+  source: readonly OutcomeField[],
+  scores: Record<string, unknown>,
+  isInput: (fact: string) => boolean,
+  problems: string[],
+): CompiledField[] {
+  const paths = source.map((f) => f.path);
+  return source.map((original) => {
+    const field = structuredClone(original);
+    const where = `outcome field "${field.path}"`;
+    if (paths.indexOf(field.path) !== paths.lastIndexOf(field.path)) problems.push(`${where}: path is not unique`);
+    const child = paths.find((p) => p.startsWith(field.path + '.'));
+    if (child) problems.push(`${where}: is the parent of outcome field "${child}"; only leaves are fields`);
+    if (Boolean(field.from) === Boolean(field.hitPolicy)) {
+      problems.push(`${where}: needs exactly one of "from" and "hitPolicy"`);
+    }
+    if (field.from) {
+      if (!scores[field.from.score]) problems.push(`${where}: score "${field.from.score}" is not declared`);
+      if (field.default !== undefined || field.whenMissing || field.outputOrder) {
+        problems.push(`${where}: a "from" field takes no "default", "whenMissing" or "outputOrder"`);
+      }
+    }
+    if (field.hitPolicy === 'PRIORITY' && !(field.outputOrder && field.outputOrder.length > 0)) {
+      problems.push(`${where}: hit policy PRIORITY needs a non-empty "outputOrder"`);
+    }
+    if (field.hitPolicy !== 'PRIORITY' && field.outputOrder) {
+      problems.push(`${where}: "outputOrder" is only for hit policy PRIORITY`);
+    }
+    for (const fact of field.whenMissing?.facts ?? []) {
+      if (!isInput(fact)) problems.push(`${where}: whenMissing fact "${fact}" is not an input fact of the catalog`);
+    }
+    const outputRank = field.outputOrder
+      ? new Map(field.outputOrder.map((value, rank) => [canonicalJson(value), rank] as const))
+      : undefined;
+    if (outputRank && outputRank.size !== field.outputOrder?.length) {
+      problems.push(`${where}: "outputOrder" lists a value twice`);
+    }
+    return deepFreeze({ ...field, ...(outputRank ? { outputRank } : {}) }) as CompiledField;
+  });
+}
+
+function checkEvent(
+  event: RuleEvent,
+  where: string,
+  scores: Record<string, unknown>,
+  fieldByPath: ReadonlyMap<string, CompiledField>,
+  fields: readonly CompiledField[],
+  problems: string[],
+): void {
+  switch (event?.type) {
+    case 'score':
+      if (!scores[event.params?.score]) problems.push(`${where}: score "${event.params?.score}" is not declared`);
+      if (typeof event.params?.points !== 'number' || !Number.isFinite(event.params.points)) {
+        problems.push(`${where}: score event needs numeric "points"`);
+      }
+      if (!event.params?.parameter) problems.push(`${where}: score event needs a "parameter"`);
+      return;
+    case 'outcome': {
+      const set = event.params?.set ?? {};
+      const add = event.params?.add ?? {};
+      if (Object.keys(set).length + Object.keys(add).length === 0) {
+        problems.push(`${where}: outcome event sets and adds nothing`);
+      }
+      for (const [path, value] of Object.entries(set)) {
+        const field = fieldByPath.get(path);
+        if (!field) problems.push(`${where}: sets "${path}", which is not an outcome field`);
+        else if (!field.hitPolicy || field.hitPolicy === 'COLLECT') {
+          problems.push(`${where}: sets "${path}", which takes ${field.from ? 'a score summary' : 'items (use "add")'}`);
+        } else if (field.outputRank && !field.outputRank.has(canonicalJson(value))) {
+          problems.push(`${where}: sets "${path}" to ${canonicalJson(value)}, which is not in its outputOrder`);
+        }
+      }
+      for (const path of Object.keys(add)) {
+        const field = fieldByPath.get(path);
+        if (!field) problems.push(`${where}: adds to "${path}", which is not an outcome field`);
+        else if (field.hitPolicy !== 'COLLECT') problems.push(`${where}: adds to "${path}", which is not a COLLECT field`);
+      }
+      return;
+    }
+    case 'suppress': {
+      const target = event.params?.field;
+      if (!fields.some((f) => f.path === target || f.path.startsWith(target + '.'))) {
+        problems.push(`${where}: suppresses "${target}", which is neither an outcome field nor the parent of one`);
+      }
+      return;
+    }
+    default:
+      problems.push(`${where}: unknown event type "${String((event as { type?: unknown })?.type)}"`);
+  }
+}
+
+function checkConditions(
+  rule: RulebookRule,
+  stage: number,
+  catalog: Record<string, FactDefinition>,
+  problems: string[],
+): void {
+  const where = `rule "${rule.name}"`;
+  const top = rule.conditions as Record<string, unknown> | undefined;
+  const roots = ['all', 'any', 'not'].filter((k) => top && k in top);
+  if (roots.length !== 1) {
+    problems.push(`${where}: conditions need exactly one of "all", "any", "not" at the top`);
+    return;
+  }
+
+  const checkFactRef = (fact: unknown): FactDefinition | undefined => {
+    if (typeof fact !== 'string' || !catalog[fact]) {
+      problems.push(`${where}: fact "${String(fact)}" is not in the fact catalog`);
+      return undefined;
+    }
+    if (catalog[fact].derivedFrom && stage < 2) {
+      problems.push(`${where}: reads derived fact "${fact}" in stage ${stage}; derived facts exist from stage 2 on`);
+    }
+    return catalog[fact];
+  };
+
+  const visit = (node: ConditionNode): void => {
+    const n = node as Record<string, unknown>;
+    if ('all' in n || 'any' in n) {
+      const children = (n.all ?? n.any) as unknown;
+      if (!Array.isArray(children)) problems.push(`${where}: "all"/"any" must be an array`);
+      else children.forEach((c) => visit(c as ConditionNode));
+      return;
+    }
+    if ('not' in n) {
+      visit(n.not as ConditionNode);
+      return;
+    }
+    if ('condition' in n) {
+      problems.push(`${where}: named condition references are not supported`);
+      return;
+    }
+    checkLeaf(n as unknown as ConditionLeaf);
+  };
+
+  const checkLeaf = (leaf: ConditionLeaf): void => {
+    const definition = checkFactRef(leaf.fact);
+    if ('params' in leaf) problems.push(`${where}: fact "${leaf.fact}": "params" is not supported (facts are values)`);
+    if (!('value' in leaf)) problems.push(`${where}: fact "${String((leaf as { fact?: unknown }).fact)}": condition has no "value"`);
+    const parts = typeof leaf.operator === 'string' ? leaf.operator.split(':') : [''];
+    const base = parts[parts.length - 1];
+    const decorators = parts.slice(0, -1);
+    if (!ENGINE_OPERATORS.includes(base) || decorators.some((d) => !ENGINE_OPERATOR_DECORATORS.includes(d))) {
+      problems.push(`${where}: fact "${leaf.fact}": unknown operator "${String(leaf.operator)}"`);
+      return;
+    }
+    const value = leaf.value as unknown;
+    const valueRef = value !== null && typeof value === 'object' && !Array.isArray(value) && 'fact' in value
+      ? checkFactRef((value as { fact: unknown }).fact)
+      : undefined;
+    if (!definition || decorators.length > 0 || leaf.path !== undefined) return;
+
+    const numeric = definition.type === 'number' || definition.type === 'integer';
+    if (NUMERIC_OPERATORS.has(base)) {
+      if (!numeric) problems.push(`${where}: fact "${leaf.fact}" is ${definition.type}; "${base}" needs a number fact`);
+      const ok = valueRef ? valueRef.type === 'number' || valueRef.type === 'integer' : typeof value === 'number';
+      if (!ok) problems.push(`${where}: fact "${leaf.fact}": "${base}" needs a number value`);
+      return;
+    }
+    if (valueRef) return;
+    if (EQUALITY_OPERATORS.has(base)) {
+      checkValue(definition, leaf.fact, value);
+    } else if (LIST_OPERATORS.has(base)) {
+      if (!Array.isArray(value)) problems.push(`${where}: fact "${leaf.fact}": "${base}" needs an array value`);
+      else value.forEach((v) => checkValue(definition, leaf.fact, v));
+    }
+  };
+
+  const checkValue = (definition: FactDefinition, fact: string, value: unknown): void => {
+    if (value === null) return;
+    const expected = definition.type === 'integer' || definition.type === 'number' ? 'number'
+      : definition.type === 'boolean' ? 'boolean' : 'string';
+    if (typeof value !== expected) {
+      problems.push(`${where}: fact "${fact}" is ${definition.type}; value ${JSON.stringify(value)} is not`);
+    } else if (definition.allowedValues && !definition.allowedValues.includes(value as string)) {
+      problems.push(`${where}: fact "${fact}": ${JSON.stringify(value)} is not one of its allowedValues`);
+    }
+  };
+
+  visit(rule.conditions as ConditionNode);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    if (value instanceof Map) return value;
+    for (const child of Object.values(value as object)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,7 @@
+/**
+ * The facts module: a rulebook's fact catalog, and the intake of one evaluation's facts from the request's explicit
+ * `facts` and FHIR R4 input (pure functions, no NestJS).
+ */
+export { compileFactCatalog, takeInFacts, type CompiledFact, type CompiledFactCatalog, type FactIntakeInput } from './fact-catalog.js';
+export { validateFhirInput, warmUpFhirValidator } from './fhir-validator.js';
+export type { FactIntake, FactSource, TakenFact } from './taken-fact.js';
