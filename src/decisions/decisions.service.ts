@@ -6,7 +6,7 @@ import type { DecisionRecord } from '../audit/decision-record.js';
 import type { Principal } from '../auth/principal.js';
 import { contentHash } from '../common/canonical-json.js';
 import { DomainError } from '../common/domain-error.js';
-import { takeInFacts, validateFhirInput } from '../facts/index.js';
+import { takeInFacts } from '../facts/index.js';
 import { RulebookRegistry } from '../rulebooks/rulebook-registry.service.js';
 import { CompiledRulebookCache } from './compiled-rulebook.cache.js';
 import type { CreateDecisionDto } from './create-decision.dto.js';
@@ -102,7 +102,6 @@ export class DecisionsService {
     const asOf = body.asOf ? new Date(body.asOf) : new Date();
     const view = this.registry.resolveEvaluable(body.rulebook, body.version, asOf);
     const rulebook = this.compiled.get(view);
-    if (body.fhir !== undefined) validateFhirInput(body.fhir);
     const intake = takeInFacts(rulebook.facts, { facts: body.facts, fhir: body.fhir, asOf });
     const evaluation = await evaluate(rulebook.rules, ruleInput(view.document, intake));
     const context: Record<string, string> = {};

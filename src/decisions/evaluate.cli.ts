@@ -5,7 +5,7 @@ import semver from 'semver';
 import type { DecisionRecord } from '../audit/decision-record.js';
 import { contentHash } from '../common/canonical-json.js';
 import { DomainError } from '../common/domain-error.js';
-import { compileFactCatalog, takeInFacts, validateFhirInput } from '../facts/index.js';
+import { compileFactCatalog, takeInFacts } from '../facts/index.js';
 import { readRulebookDirectory } from '../rulebooks/rulebook-file.loader.js';
 import { compileRules, evaluate } from './evaluation/index.js';
 import { buildExplanation, ruleInput } from './decision-explanation.js';
@@ -41,7 +41,6 @@ async function main(): Promise<void> {
   const fhir = values.fhir ? (JSON.parse(readFileSync(values.fhir, 'utf8')) as unknown) : undefined;
   const facts = values.facts ? (JSON.parse(values.facts) as Record<string, unknown>) : undefined;
 
-  if (fhir !== undefined) validateFhirInput(fhir);
   const intake = takeInFacts(compileFactCatalog(doc.facts), { facts, fhir, asOf });
   const evaluation = await evaluate(compileRules(doc), ruleInput(doc, intake));
   const record: DecisionRecord = {
