@@ -5,11 +5,13 @@ import type { RulebookDocument, RulebookScenario } from '../../src/rulebooks/rul
 import { subsetDifferences } from '../../src/decisions/scenario-runner.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
-const cases: [string, RulebookScenario][] = readdirSync('rulebooks', { withFileTypes: true }).filter((e) => e.isDirectory())
+type Case = RulebookScenario & { rulebook: string; version: string };
+
+const cases: [string, Case][] = readdirSync('rulebooks', { withFileTypes: true }).filter((e) => e.isDirectory())
   .flatMap((e) => readdirSync(join('rulebooks', e.name)).filter((n) => n.endsWith('.json'))
     .flatMap((n) => {
       const doc = JSON.parse(readFileSync(join('rulebooks', e.name, n), 'utf8')) as RulebookDocument;
-      return doc.scenarios.map((s) => [`${doc.key}@${doc.version} ${s.name}`, { ...s, rulebook: doc.key, version: doc.version }] as [string, RulebookScenario]);
+      return doc.scenarios.map((s): [string, Case] => [`${doc.key}@${doc.version} ${s.name}`, { ...s, rulebook: doc.key, version: doc.version }]);
     }));
 
 /** Every scenario of every bundled rulebook, end to end: HTTP in, audited decision out, read back from the audit. */
@@ -23,7 +25,7 @@ describe('bundled scenarios through POST /v1/decisions', () => {
   });
 
   it.each(cases)('%s', async (_name, scenario) => {
-    const { rulebook, version } = scenario as RulebookScenario & { rulebook: string; version: string };
+    const { rulebook, version } = scenario;
     const res = await request(t.server).post('/v1/decisions').set({ Authorization: 'Bearer dev-workflow-engine' })
       .send({ rulebook, version, asOf: scenario.asOf, ...(scenario.facts ? { facts: scenario.facts } : {}), ...(scenario.fhir ? { fhir: scenario.fhir } : {}) });
     expect(res.status).toBe(201);
