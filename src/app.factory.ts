@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { LogController } from 'fastify';
 import { pino } from 'pino';
 import { AppModule } from './app.module.js';
 import { PinoNestLogger } from './common/pino-nest.logger.js';
@@ -40,8 +41,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
   warmUpFhirValidator();
   const logger = pino({ level: options.logs === false ? 'silent' : config.logLevel, redact: ['req.headers.authorization'] });
   const adapter = new FastifyAdapter({
-    bodyLimit: BODY_LIMIT_BYTES, genReqId: requestId, requestIdHeader: false, requestIdLogLabel: 'requestId',
-    trustProxy: true, loggerInstance: logger, disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    bodyLimit: BODY_LIMIT_BYTES, genReqId: requestId, requestIdHeader: false, trustProxy: true, loggerInstance: logger,
+    // Access logs only at debug/trace: at info they would double the log volume of a busy decision service.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
     logger: new PinoNestLogger(logger),
