@@ -54,7 +54,10 @@ async function postgresBinary(): Promise<string> {
   return path;
 }
 
-/** Removes a `postmaster.pid` left by a server that was killed (its process no longer exists). */
+/**
+ * Removes a `postmaster.pid` left by a server that was killed (its process no longer exists).
+ * @throws Error when a server is still running on this cluster (another Verdict, or one that was not stopped)
+ */
 function removeStalePidFile(dir: string): void {
   const pidFile = join(dir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
@@ -63,7 +66,9 @@ function removeStalePidFile(dir: string): void {
     process.kill(pid, 0);
   } catch {
     rmSync(pidFile, { force: true });
+    return;
   }
+  throw new Error(`an embedded PostgreSQL (pid ${pid}) is already running on ${dir}: stop the other Verdict using it, or set DATA_DIR`);
 }
 
 /**
@@ -104,7 +109,11 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
     await server.initialise();
   }
   removeStalePidFile(clusterDir);
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(`embedded PostgreSQL did not start on ${clusterDir}${error instanceof Error ? `: ${error.message}` : ''}`);
+  }
   const client = server.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   const exists = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'verdict'`);
