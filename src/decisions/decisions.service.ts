@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { QueryFailedError } from 'typeorm';
 import { DecisionAuditRepository } from '../audit/decision-audit.repository.js';
 import type { DecisionRecord } from '../audit/decision-record.js';
 import type { Principal } from '../auth/principal.js';
-import { contentHash } from '../common/canonical-json.js';
 import { DomainError } from '../common/domain-error.js';
 import { takeInFacts } from '../facts/index.js';
 import { RulebookRegistry } from '../rulebooks/rulebook-registry.service.js';
@@ -20,6 +19,15 @@ export interface DecisionResult {
 }
 
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+
+/**
+ * `sha256:<hex>` of the request body re-serialized as received (JSON.stringify keeps the sender's key order): the
+ * audit's input hash and the idempotency fingerprint. Not RFC 8785: canonicalizing a 1 MiB FHIR bundle costs about
+ * ten times more on every request, and a retry resends the same body anyway.
+ */
+export function requestHash(body: unknown): string {
+  return 'sha256:' + createHash('sha256').update(JSON.stringify(body), 'utf8').digest('hex');
+}
 
 /**
  * Makes decisions: resolves the rulebook version (explicit, or active at `asOf`), takes in the facts (request and
@@ -49,7 +57,7 @@ export class DecisionsService {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new DomainError(400, 'INVALID_IDEMPOTENCY_KEY', 'Invalid Idempotency-Key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
     }
-    const inputHash = contentHash(body);
+    const inputHash = requestHash(body);
     if (idempotencyKey === undefined) return { record: await this.evaluateAndRecord(principal, body, requestId, inputHash), replayed: false };
 
     const slot = `${principal.subject}\u0000${idempotencyKey}`;
@@ -116,7 +124,7 @@ export class DecisionsService {
       context,
     };
     try {
-      await this.audit.insert(record, { caller: principal.subject, requestId, inputHash, idempotencyKey });
+      await this.audit.insert(record, { caller: principal.subject, requestId, inputHash, idempotencyKey, rulebookStatus: view.status });
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') throw error;
       // No audit record, no decision: whatever broke the write, the caller may retry.
