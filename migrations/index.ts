@@ -1,4 +1,8 @@
 import { InitialSchema1795017600000 } from './1795017600000-InitialSchema.js';
+import { RulebookGovernance1795100000000 } from './1795100000000-RulebookGovernance.js';
+import { ServiceRole1795200000000 } from './1795200000000-ServiceRole.js';
+import { PartitionDecisionAudit1795200000001 } from './1795200000001-PartitionDecisionAudit.js';
+import { AuditChainAndAccessLog1795200000002 } from './1795200000002-AuditChainAndAccessLog.js';
 
 /** Every migration, oldest first. Listed explicitly so the same list works compiled (node) and in Jest (ESM, TS). */
-export const MIGRATIONS = [InitialSchema1795017600000];
+export const MIGRATIONS = [InitialSchema1795017600000, RulebookGovernance1795100000000, ServiceRole1795200000000, PartitionDecisionAudit1795200000001, AuditChainAndAccessLog1795200000002];

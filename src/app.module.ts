@@ -5,13 +5,17 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import type { AppConfig } from './config/app.config.js';
 import { ConfigModule } from './config/config.module.js';
-import { dataSourceOptions } from './database/data-source.js';
+import { AuditModule } from './audit/audit.module.js';
+import { dataSourceOptions, SERVICE_ROLE } from './database/data-source.js';
+import { migrateDatabase } from './database/migrate-database.js';
 import { DecisionsModule } from './decisions/decisions.module.js';
 import { HealthModule } from './health/health.module.js';
+import { RulebookGovernanceModule } from './rulebooks/rulebook-governance.module.js';
 
 /**
  * The root module. Built from a validated configuration and a database URL (the embedded PostgreSQL's when no
- * `DATABASE_URL` is set); migrations run when the data source initialises, before the rulebooks are imported.
+ * `DATABASE_URL` is set). Migrations run as the connecting role (the owner) before the pool opens; the pool's sessions
+ * then take the role `verdict_service`, which cannot change audit rows.
  */
 @Module({})
 export class AppModule {
@@ -20,8 +24,16 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl, config.dbPoolSize), migrationsRun: true }),
+        // Migrations run first, as the owner on a connection of their own; the pool then runs as verdict_service.
+        TypeOrmModule.forRootAsync({
+          useFactory: async () => {
+            await migrateDatabase(databaseUrl);
+            return dataSourceOptions(databaseUrl, config.dbPoolSize, { role: SERVICE_ROLE });
+          },
+        }),
         DecisionsModule,
+        AuditModule,
+        RulebookGovernanceModule,
         HealthModule,
       ],
       providers: [

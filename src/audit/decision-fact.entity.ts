@@ -10,6 +10,10 @@ export class DecisionFactEntity {
   @PrimaryColumn({ name: 'decision_id', type: 'uuid' })
   decisionId: string;
 
+  /** The decision's `evaluated_at`: the partition key, so a decision and its rows share a monthly partition. */
+  @PrimaryColumn({ name: 'evaluated_at', type: 'timestamptz' })
+  evaluatedAt: Date;
+
   @PrimaryColumn({ type: 'integer' })
   ordinal: number;
 

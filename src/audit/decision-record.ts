@@ -38,10 +38,15 @@ export interface DecisionRecord {
   context: Record<string, string>;
 }
 
-/** What the audit keeps besides the record: who asked, the request id, the input hash and the idempotency key. */
+/**
+ * What the audit keeps besides the record: who asked, the request id, the input hash, the idempotency key and the
+ * status of the rulebook version when it decided.
+ */
 export interface DecisionProvenance {
   caller: string;
   requestId: string;
   inputHash: string;
   idempotencyKey?: string;
+  /** Lifecycle status of the evaluating rulebook version at decision time (`approved`, …). */
+  rulebookStatus?: string;
 }

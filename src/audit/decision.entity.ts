@@ -1,12 +1,16 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** The audit record of one decision (table `decision`, append-only). Rules and facts are in their own tables. */
+/**
+ * The audit record of one decision (table `decision`, append-only, partitioned by month of `evaluated_at`). Rules and
+ * facts are in their own tables; the field-by-field meaning (ASTM E2147, FHIR AuditEvent) is in `audit/README.md`.
+ */
 @Entity({ name: 'decision' })
 export class DecisionEntity {
   @PrimaryColumn({ type: 'uuid' })
   id: string;
 
-  @Column({ name: 'evaluated_at', type: 'timestamptz' })
+  /** When the decision was made; the partition key (part of the primary key). */
+  @PrimaryColumn({ name: 'evaluated_at', type: 'timestamptz' })
   evaluatedAt: Date;
 
   /** Subject of the bearer token that asked. */
@@ -24,6 +28,10 @@ export class DecisionEntity {
 
   @Column({ name: 'content_hash', type: 'text' })
   contentHash: string;
+
+  /** Status of the rulebook version when it decided (`approved`, …); NULL for decisions recorded before it was kept. */
+  @Column({ name: 'rulebook_status', type: 'text', nullable: true })
+  rulebookStatus: string | null;
 
   @Column({ name: 'as_of', type: 'timestamptz' })
   asOf: Date;
@@ -49,4 +57,11 @@ export class DecisionEntity {
 
   @Column({ name: 'idempotency_key', type: 'text', nullable: true })
   idempotencyKey: string | null;
+
+  /**
+   * `sha256:<hex>` over the RFC 8785 canonical content of the whole record (see `audit-record-hash.ts`), computed when
+   * it is written; NULL for decisions recorded before hashes were kept (the chain sealer hashes those from their rows).
+   */
+  @Column({ name: 'record_hash', type: 'text', nullable: true })
+  recordHash: string | null;
 }

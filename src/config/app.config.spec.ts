@@ -34,4 +34,24 @@ describe('loadAppConfig', () => {
     const config = loadAppConfig({ NODE_ENV: 'production', AUTH_TOKENS: JSON.stringify([{ subject: 's', roles: ['audit:read'], tokenSha256: hash }]) });
     expect(config.tokens).toEqual([{ subject: 's', roles: ['audit:read'], tokenSha256: hash }]);
   });
+
+  it('needs two approvals for triage and one for other kinds unless APPROVALS_REQUIRED says otherwise', () => {
+    expect(loadAppConfig({}).approvalsRequired).toEqual({ triage: 2, 'scheduling-eligibility': 1 });
+    expect(loadAppConfig({ APPROVALS_REQUIRED: '{"scheduling-eligibility":3}' }).approvalsRequired).toEqual({ triage: 1, 'scheduling-eligibility': 3 });
+    expect(loadAppConfig({}).rulebookPollSeconds).toBe(5);
+  });
+
+  it.each([
+    ['not json', /APPROVALS_REQUIRED must be a JSON object/],
+    ['[2]', /APPROVALS_REQUIRED must be a JSON object/],
+    ['{"radiology":2}', /unknown rulebook kind "radiology"/],
+    ['{"triage":0}', /APPROVALS_REQUIRED.triage must be an integer from 1 to 10/],
+    ['{"triage":1.5}', /APPROVALS_REQUIRED.triage must be an integer from 1 to 10/],
+  ])('refuses APPROVALS_REQUIRED=%s', (value, message) => {
+    expect(() => loadAppConfig({ APPROVALS_REQUIRED: value })).toThrow(message);
+  });
+
+  it('refuses a RULEBOOK_POLL_SECONDS outside 1-3600', () => {
+    expect(() => loadAppConfig({ RULEBOOK_POLL_SECONDS: '0' })).toThrow(/RULEBOOK_POLL_SECONDS must be an integer from 1 to 3600/);
+  });
 });

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { RULEBOOK_KINDS, type RulebookKind } from '../rulebooks/rulebook.types.js';
 
 /** A token Verdict accepts, with the identity and roles it grants. */
 export interface ConfiguredToken {
@@ -29,6 +30,10 @@ export interface AppConfig {
   tokens: ConfiguredToken[];
   /** Requests per caller per one-second window; 0 disables rate limiting. */
   rateLimitPerSecond: number;
+  /** Distinct approvals a rulebook version of each kind needs before it is approved (four-eyes: never its author). */
+  approvalsRequired: Record<RulebookKind, number>;
+  /** Seconds between the periodic checks for rulebook changes missed by LISTEN/NOTIFY (the safety net). */
+  rulebookPollSeconds: number;
 }
 
 /** Thrown when the environment is invalid; the message lists every bad variable, and the process stops. */
@@ -38,6 +43,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** Approvals needed per rulebook kind when `APPROVALS_REQUIRED` is unset: triage 2, every other kind 1. */
+export const DEFAULT_APPROVALS_REQUIRED: Readonly<Record<RulebookKind, number>> = Object.freeze({ triage: 2, 'scheduling-eligibility': 1 });
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -78,12 +86,40 @@ function parseTokens(raw: string | undefined, problems: string[]): ConfiguredTok
 }
 
 /**
+ * `APPROVALS_REQUIRED`: a JSON object of rulebook kind to the number of distinct approvals (1-10) a version of that
+ * kind needs. Unset: triage 2, other kinds 1. Set: the kinds listed take their number, the others need 1.
+ */
+function parseApprovalsRequired(raw: string | undefined, problems: string[]): Record<RulebookKind, number> {
+  if (raw === undefined || raw.trim() === '') return { ...DEFAULT_APPROVALS_REQUIRED };
+  const usage = `APPROVALS_REQUIRED must be a JSON object of rulebook kind (${RULEBOOK_KINDS.join(', ')}) to an integer from 1 to 10, e.g. {"triage":2}`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push(usage);
+    return { ...DEFAULT_APPROVALS_REQUIRED };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push(usage);
+    return { ...DEFAULT_APPROVALS_REQUIRED };
+  }
+  const result = Object.fromEntries(RULEBOOK_KINDS.map((kind) => [kind, 1])) as Record<RulebookKind, number>;
+  for (const [kind, count] of Object.entries(parsed)) {
+    if (!(RULEBOOK_KINDS as readonly string[]).includes(kind)) problems.push(`APPROVALS_REQUIRED: unknown rulebook kind "${kind}" (kinds: ${RULEBOOK_KINDS.join(', ')})`);
+    else if (!Number.isInteger(count) || count < 1 || count > 10) problems.push(`APPROVALS_REQUIRED.${kind} must be an integer from 1 to 10 (got ${JSON.stringify(count)})`);
+    else result[kind as RulebookKind] = count;
+  }
+  return result;
+}
+
+/**
  * Reads and validates the environment once at start.
  *
  * Variables: `NODE_ENV` (development | production | test; default development), `HOST` (default 0.0.0.0), `PORT`
  * (default 3000), `DATABASE_URL` (postgres:// URL; unset: embedded PostgreSQL), `DATA_DIR` (default `.data`),
  * `RULEBOOKS_DIR` (default `rulebooks`), `DB_POOL_SIZE` (default 10), `LOG_LEVEL` (default info), `AUTH_TOKENS`
- * (JSON array; required in production), `RATE_LIMIT_PER_SECOND` (default 200; 0 disables).
+ * (JSON array; required in production), `RATE_LIMIT_PER_SECOND` (default 200; 0 disables), `APPROVALS_REQUIRED`
+ * (JSON object kind -> 1-10; default `{"triage":2}`, other kinds 1), `RULEBOOK_POLL_SECONDS` (default 5).
  *
  * @param env the process environment
  * @returns the configuration
@@ -121,6 +157,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel,
     tokens,
     rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 200, 0, 1_000_000, problems),
+    approvalsRequired: parseApprovalsRequired(env.APPROVALS_REQUIRED, problems),
+    rulebookPollSeconds: integer(env, 'RULEBOOK_POLL_SECONDS', 5, 1, 3600, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

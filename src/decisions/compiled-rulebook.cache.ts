@@ -13,7 +13,8 @@ export interface CompiledRulebook {
 /**
  * Compiles each rulebook version once (json-rules-engine `Rule` objects, fact catalog with precompiled FHIRPath,
  * outcome policy), keyed by content hash, never per request. Every stored approved version is compiled at start,
- * so an inconsistent rulebook stops the start instead of failing a request.
+ * so an inconsistent rulebook stops the start instead of failing a request, and each version approved later is
+ * compiled when the registry reloads.
  */
 @Injectable()
 export class CompiledRulebookCache implements OnModuleInit {
@@ -25,6 +26,18 @@ export class CompiledRulebookCache implements OnModuleInit {
   onModuleInit(): void {
     for (const view of this.registry.allVersions()) if (view.status === 'approved') this.get(view);
     this.logger.log(`compiled ${this.byHash.size} rulebook version(s)`);
+    // Versions approved later (governance, another instance) are compiled when the registry reloads, not by the first
+    // decision that needs them.
+    this.registry.onChange(() => {
+      for (const view of this.registry.allVersions()) {
+        if (view.status !== 'approved' || this.byHash.has(view.contentHash)) continue;
+        try {
+          this.get(view);
+        } catch (error) {
+          this.logger.error((error as Error).message);
+        }
+      }
+    });
   }
 
   /**

@@ -1,8 +1,9 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
- * An activation: from `effectiveFrom` on, `version` is the active version of `rulebookKey` (until a later
- * activation takes effect). Append-only; the version active at an instant is the latest activation effective then.
+ * An activation act: from `effectiveFrom` on, `version` is the active version of `rulebookKey`. Append-only: the log
+ * of who activated what for when. The timeline it produces (which version is active when) is materialised in
+ * `rulebook_active_period`, where the database enforces exactly one active version at every instant.
  */
 @Entity({ name: 'rulebook_activation' })
 export class RulebookActivationEntity {
@@ -23,4 +24,8 @@ export class RulebookActivationEntity {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  /** Why (required for a rollback). */
+  @Column({ type: 'text', nullable: true })
+  comment: string | null;
 }

@@ -27,19 +27,39 @@ function validator(): ValidateFunction {
 }
 
 /**
- * Validates a rulebook document against the rulebook JSON Schema with ajv.
+ * Validates a rulebook document against the rulebook JSON Schema with ajv (all errors).
+ *
+ * Conditions, FHIR derivations and events are unions (`oneOf`/`anyOf`): one mistake inside a union makes ajv report
+ * every alternative that did not match at the union's place ("must have required property 'all'", "unknown property
+ * 'fact'", …) besides the real problem deeper inside. Where a union failed and problems exist deeper inside it, the
+ * problems at the union's own place are dropped, so the reader sees the mistake (`/rules/3/conditions/all/0/operator`:
+ * must match pattern …). Duplicates are removed.
+ *
  * @param document parsed JSON
  * @returns the problems, each with a JSON Pointer into the document (empty when valid)
  */
 export function validateRulebookDocument(document: unknown): ProblemPointer[] {
   const validate = validator();
   if (validate(document)) return [];
-  return (validate.errors ?? []).map((e) => ({
-    pointer: e.instancePath,
-    message: e.keyword === 'additionalProperties'
-      ? `unknown property "${String((e.params as { additionalProperty?: string }).additionalProperty)}"`
-      : (e.message ?? 'is invalid'),
-  }));
+  const errors = validate.errors ?? [];
+  const unions = new Set(errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').map((e) => e.instancePath));
+  const noise = new Set([...unions].filter((at) => errors.some((e) => e.instancePath.startsWith(`${at}/`))));
+  const seen = new Set<string>();
+  const problems: ProblemPointer[] = [];
+  for (const e of errors) {
+    if (noise.has(e.instancePath)) continue;
+    const problem = {
+      pointer: e.instancePath,
+      message: e.keyword === 'additionalProperties'
+        ? `unknown property "${String((e.params as { additionalProperty?: string }).additionalProperty)}"`
+        : (e.message ?? 'is invalid'),
+    };
+    const id = `${problem.pointer}\u0000${problem.message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    problems.push(problem);
+  }
+  return problems;
 }
 
 /** Type guard over `validateRulebookDocument`. */

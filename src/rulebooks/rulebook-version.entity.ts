@@ -34,4 +34,25 @@ export class RulebookVersionEntity {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  /** The version this one was copied from (a draft created as a copy), if any. */
+  @Column({ name: 'based_on', type: 'text', nullable: true })
+  basedOn: string | null;
+
+  /** Subjects who created or changed the content while it was a draft: none of them may approve it (four-eyes). */
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  editors: string[];
+
+  /** Distinct approvals needed, fixed from the per-kind policy when the version is submitted. */
+  @Column({ name: 'approvals_required', type: 'integer', nullable: true })
+  approvalsRequired: number | null;
+
+  @Column({ name: 'submitted_by', type: 'text', nullable: true })
+  submittedBy: string | null;
+
+  @Column({ name: 'submitted_at', type: 'timestamptz', nullable: true })
+  submittedAt: Date | null;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt: Date;
 }

@@ -220,7 +220,9 @@ export interface RulebookScenario {
   expectFired?: string[];
 }
 
-export type RulebookKind = 'triage' | 'scheduling-eligibility';
+/** Kinds of rulebook (the schema's `kind` enum). The kind sets, among other things, how many approvals a version needs. */
+export const RULEBOOK_KINDS = ['triage', 'scheduling-eligibility'] as const;
+export type RulebookKind = (typeof RULEBOOK_KINDS)[number];
 
 /** The whole rulebook document as stored in `rulebooks/<key>/<version>.json`. */
 export interface RulebookDocument {

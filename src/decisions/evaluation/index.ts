@@ -1,5 +1,5 @@
 /** Rule evaluation: the public API of `src/decisions/evaluation/` (the only user of json-rules-engine). */
-export { compileRules } from './rulebook-compiler.js';
+export { compileRules, RulebookInconsistentError } from './rulebook-compiler.js';
 export { evaluate } from './rulebook-evaluator.js';
 export type {
   CompiledRules,

@@ -22,6 +22,17 @@ const LIST_OPERATORS = new Set(['in', 'notIn']);
 const EQUALITY_OPERATORS = new Set(['equal', 'notEqual']);
 
 /**
+ * Thrown by `compileRules`: the message lists every inconsistency; `problems` holds them one by one, each starting
+ * with what it is about (`rule "name": …`, `outcome field "path": …`, `score "name": …`, `fact "name": …`).
+ */
+export class RulebookInconsistentError extends Error {
+  constructor(doc: Pick<RulebookDocument, 'key' | 'version'>, readonly problems: readonly string[]) {
+    super(`Rulebook ${doc.key}@${doc.version} is inconsistent:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'RulebookInconsistentError';
+  }
+}
+
+/**
  * Compiles a rulebook version for evaluation: once per version, never per request.
  *
  * Builds the json-rules-engine `Rule` objects of each stage, puts the rules in evaluation order (stage ascending, then
@@ -40,7 +51,7 @@ const EQUALITY_OPERATORS = new Set(['equal', 'notEqual']);
  * - score `requiredFacts` are input facts; derived facts name a declared score or a single-value outcome field.
  *
  * The document is not modified; the compiled rules share nothing mutable with it.
- * @throws Error listing every inconsistency, each naming the rule, field or fact at fault
+ * @throws RulebookInconsistentError listing every inconsistency, each naming the rule, field or fact at fault
  */
 export function compileRules(doc: RulebookDocument): CompiledRules {
   const problems: string[] = [];
@@ -109,11 +120,7 @@ export function compileRules(doc: RulebookDocument): CompiledRules {
     });
   });
 
-  if (problems.length > 0) {
-    throw new Error(
-      `Rulebook ${doc.key}@${doc.version} is inconsistent:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
-  }
+  if (problems.length > 0) throw new RulebookInconsistentError(doc, problems);
 
   const ordered: CompiledRule[] = compiled
     .sort((a, b) => a.stage - b.stage || b.priority - a.priority || a.index - b.index)

@@ -1,0 +1,201 @@
+import { canonicalJson } from '../common/canonical-json.js';
+import type { ExplainedFact, ExplainedRule } from './decision-record.js';
+
+/**
+ * The shapes an auditor reads: a decision summary (search, CSV), a full decision (detail, NDJSON) and a FHIR R4
+ * AuditEvent (the `fhir` export). Pure functions over rows read from `decision` (node-postgres types).
+ */
+
+/** One decision as a search returns it. */
+export interface DecisionSummary {
+  decisionId: string;
+  evaluatedAt: string;
+  asOf: string;
+  caller: string;
+  requestId: string;
+  rulebook: { key: string; version: string; contentHash: string; statusAtDecision: string | null };
+  outcome: Record<string, unknown>;
+  context: Record<string, string>;
+  firedRules: string[];
+  idempotencyKey: string | null;
+  recordHash: string | null;
+}
+
+/** A full decision as NDJSON exports it: the summary with the explanation. */
+export interface DecisionExport extends DecisionSummary {
+  explanation: { rules: ExplainedRule[]; facts: Record<string, ExplainedFact>; missingFacts: string[] };
+}
+
+const CONTEXT = [['workflowInstanceId', 'workflow_instance_id'], ['sourceEventId', 'source_event_id'], ['patientRef', 'patient_ref'], ['encounterRef', 'encounter_ref']] as const;
+
+/** The summary of a `decision` row that also carries `fired_rules` (text[]). */
+export function decisionSummary(row: Record<string, unknown>): DecisionSummary {
+  const context: Record<string, string> = {};
+  for (const [field, column] of CONTEXT) if (row[column] !== null && row[column] !== undefined) context[field] = row[column] as string;
+  return {
+    decisionId: row.id as string,
+    evaluatedAt: (row.evaluated_at as Date).toISOString(),
+    asOf: (row.as_of as Date).toISOString(),
+    caller: row.caller as string,
+    requestId: row.request_id as string,
+    rulebook: { key: row.rulebook_key as string, version: row.rulebook_version as string, contentHash: row.content_hash as string,
+      statusAtDecision: (row.rulebook_status as string | null) ?? null },
+    outcome: row.outcome as Record<string, unknown>,
+    context,
+    firedRules: (row.fired_rules as string[] | null) ?? [],
+    idempotencyKey: (row.idempotency_key as string | null) ?? null,
+    recordHash: (row.record_hash as string | null) ?? null,
+  };
+}
+
+/** The full export of a row that carries `rules` and `facts` aggregated as JSON (see the export query). */
+export function decisionExport(row: Record<string, unknown>): DecisionExport {
+  const facts: Record<string, ExplainedFact> = {};
+  const missingFacts: string[] = [];
+  for (const f of (row.facts as Record<string, unknown>[] | null) ?? []) {
+    if (f.source === 'missing') {
+      missingFacts.push(f.name as string);
+      continue;
+    }
+    const fact: Record<string, unknown> = { value: f.value ?? null };
+    for (const key of ['unit', 'source', 'reference', 'code', 'effective', 'rawValue', 'rawUnit']) if (f[key] !== null && f[key] !== undefined) fact[key] = f[key];
+    facts[f.name as string] = fact as unknown as ExplainedFact;
+  }
+  return { ...decisionSummary(row), explanation: { rules: (row.rules as ExplainedRule[] | null) ?? [], facts, missingFacts } };
+}
+
+/** CSV columns of the `csv` export, in order. */
+export const CSV_COLUMNS = [
+  'decisionId', 'evaluatedAt', 'asOf', 'caller', 'requestId', 'rulebookKey', 'rulebookVersion', 'contentHash', 'rulebookStatusAtDecision',
+  'patientRef', 'encounterRef', 'workflowInstanceId', 'sourceEventId', 'outcome', 'firedRules', 'idempotencyKey', 'recordHash',
+] as const;
+
+/**
+ * One CSV cell (RFC 4180): a cell a spreadsheet would read as a formula (first character `=`, `+`, `-`, `@`, tab or
+ * carriage return; OWASP "CSV Injection") gets a leading `'`, so it shows as text and never runs; then a cell with a
+ * comma, quote or line break is quoted, its quotes doubled.
+ */
+export function csvCell(value: string | null | undefined): string {
+  let text = value ?? '';
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The CSV header line (CRLF-terminated, RFC 4180). */
+export function csvHeader(): string {
+  return CSV_COLUMNS.join(',') + '\r\n';
+}
+
+/** One decision as a CSV line (CRLF-terminated); the outcome is its RFC 8785 canonical JSON, fired rules joined by `;`. */
+export function csvLine(s: DecisionSummary): string {
+  const cells = [
+    s.decisionId, s.evaluatedAt, s.asOf, s.caller, s.requestId, s.rulebook.key, s.rulebook.version, s.rulebook.contentHash, s.rulebook.statusAtDecision,
+    s.context.patientRef, s.context.encounterRef, s.context.workflowInstanceId, s.context.sourceEventId, canonicalJson(s.outcome),
+    s.firedRules.join(';'), s.idempotencyKey, s.recordHash,
+  ];
+  return cells.map(csvCell).join(',') + '\r\n';
+}
+
+/** Identifier systems Verdict uses in AuditEvents (URNs: they name, they do not resolve). */
+export const IDENTIFIER_SYSTEMS = {
+  decision: 'urn:verdict:decision',
+  rulebookVersion: 'urn:verdict:rulebook-version',
+  caller: 'urn:verdict:caller',
+  request: 'urn:verdict:request-id',
+} as const;
+
+/**
+ * One decision as a FHIR R4 AuditEvent (http://hl7.org/fhir/R4/auditevent.html):
+ * - `type` audit-event-type `rest` (RESTful Operation: `POST /v1/decisions`), `subtype` restful-interaction `operation`;
+ *   `action` `E` (execute: a decision service ran); `recorded` the decision's `evaluatedAt`; `outcome` `0` (success:
+ *   only answered decisions are recorded); `outcomeDesc` the decision's outcome (canonical JSON); `purposeOfEvent` TREAT.
+ * - `agent`: the caller (token subject, `requestor` true) and Verdict itself (the evaluating application).
+ * - `source`: Verdict, source type 4 (Application Server).
+ * - `entity`: the patient (type 1 Person, role 1 Patient) when known, the encounter (type 2, role 4 Domain Resource)
+ *   when known, the rulebook version (type 2 System Object, role 5 Master file, its content hash in `detail`) and the
+ *   decision (type 2 System Object, role 3 Report; `detail`: request id, asOf, fired rules, record hash).
+ */
+export function decisionAuditEvent(s: DecisionSummary): Record<string, unknown> {
+  const entity: Record<string, unknown>[] = [];
+  if (s.context.patientRef) {
+    entity.push({
+      what: { reference: s.context.patientRef },
+      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
+      role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
+    });
+  }
+  if (s.context.encounterRef) {
+    entity.push({
+      what: { reference: s.context.encounterRef },
+      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
+      role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '4', display: 'Domain Resource' },
+    });
+  }
+  entity.push({
+    what: { identifier: { system: IDENTIFIER_SYSTEMS.rulebookVersion, value: `${s.rulebook.key}|${s.rulebook.version}` }, display: `${s.rulebook.key} ${s.rulebook.version}` },
+    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
+    role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '5', display: 'Master file' },
+    name: `${s.rulebook.key}@${s.rulebook.version}`,
+    detail: [
+      { type: 'contentHash', valueString: s.rulebook.contentHash },
+      ...(s.rulebook.statusAtDecision ? [{ type: 'statusAtDecision', valueString: s.rulebook.statusAtDecision }] : []),
+    ],
+  });
+  entity.push({
+    what: { identifier: { system: IDENTIFIER_SYSTEMS.decision, value: s.decisionId } },
+    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
+    role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '3', display: 'Report' },
+    name: `decision ${s.decisionId}`,
+    detail: [
+      { type: 'requestId', valueString: s.requestId },
+      { type: 'asOf', valueString: s.asOf },
+      { type: 'firedRules', valueString: s.firedRules.join(';') },
+      ...(s.context.workflowInstanceId ? [{ type: 'workflowInstanceId', valueString: s.context.workflowInstanceId }] : []),
+      ...(s.context.sourceEventId ? [{ type: 'sourceEventId', valueString: s.context.sourceEventId }] : []),
+      ...(s.idempotencyKey ? [{ type: 'idempotencyKey', valueString: s.idempotencyKey }] : []),
+      ...(s.recordHash ? [{ type: 'recordHash', valueString: s.recordHash }] : []),
+    ],
+  });
+  return {
+    resourceType: 'AuditEvent',
+    id: s.decisionId,
+    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
+    subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: 'operation', display: 'operation' }],
+    action: 'E',
+    recorded: s.evaluatedAt,
+    outcome: '0',
+    outcomeDesc: canonicalJson(s.outcome),
+    purposeOfEvent: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT', display: 'treatment' }] }],
+    agent: [
+      {
+        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'AUT', display: 'author (originator)' }] },
+        who: { identifier: { system: IDENTIFIER_SYSTEMS.caller, value: s.caller }, display: s.caller },
+        requestor: true,
+      },
+      {
+        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'PRF', display: 'performer' }] },
+        who: { display: 'Verdict clinical decision service' },
+        requestor: false,
+      },
+    ],
+    source: {
+      site: 'Verdict',
+      observer: { display: 'Verdict clinical decision service' },
+      type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }],
+    },
+    entity,
+  };
+}
+
+/** The opening of the FHIR export: a Bundle of type `collection` whose entries follow. */
+export function fhirBundleOpening(bundleId: string, timestamp: string): string {
+  return `{"resourceType":"Bundle","id":${JSON.stringify(bundleId)},"type":"collection","timestamp":${JSON.stringify(timestamp)},"entry":[`;
+}
+
+/** One entry of the FHIR export (`fullUrl` `urn:uuid:<decisionId>`), preceded by a comma unless it is the first. */
+export function fhirBundleEntry(s: DecisionSummary, first: boolean): string {
+  return (first ? '' : ',') + JSON.stringify({ fullUrl: `urn:uuid:${s.decisionId}`, resource: decisionAuditEvent(s) });
+}
+
+/** The closing of the FHIR export. */
+export const FHIR_BUNDLE_CLOSING = ']}';
