@@ -1,5 +1,4 @@
 import rateLimit from '@fastify/rate-limit';
-import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -9,7 +8,6 @@ import { LogController } from 'fastify';
 import { pino } from 'pino';
 import { AppModule } from './app.module.js';
 import { PinoNestLogger } from './common/pino-nest.logger.js';
-import { sendProblem } from './common/problem.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app.config.js';
 import { DomainError } from './common/domain-error.js';
@@ -73,8 +71,6 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', String(request.id));
   });
-  const errorLogger = new NestLogger('HTTP');
-  fastify.setErrorHandler((error, request, reply) => sendProblem(error, request, reply, errorLogger));
 
   const document = SwaggerModule.createDocument(app, new DocumentBuilder()
     .setTitle('Verdict')

@@ -143,3 +143,25 @@ describe('production mode', () => {
     expect(rows[0].caller).toBe('epic-bridge');
   });
 });
+
+describe('rate limiting', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_PER_SECOND: '3' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers 429 problem+json with Retry-After above the per-caller rate, and counts callers apart', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () =>
+      request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', facts: FACTS })));
+    const limited = results.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(results.filter((r) => r.status === 201).length).toBeLessThanOrEqual(3);
+    expectProblem(limited[0], 429, 'RATE_LIMITED');
+    expect(Number(limited[0].headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    await request(t.server).get('/health/live').expect(200);
+    await request(t.server).post('/v1/decisions').set({ Authorization: 'Bearer dev-admin' }).send({ rulebook: 'ed-triage', facts: FACTS }).expect(201);
+  });
+});
