@@ -10,6 +10,7 @@ import { dataSourceOptions, SERVICE_ROLE } from './database/data-source.js';
 import { migrateDatabase } from './database/migrate-database.js';
 import { DecisionsModule } from './decisions/decisions.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { RulebookGovernanceModule } from './rulebooks/rulebook-governance.module.js';
 
 /**
@@ -31,6 +32,7 @@ export class AppModule {
             return dataSourceOptions(databaseUrl, config.dbPoolSize, { role: SERVICE_ROLE });
           },
         }),
+        MetricsModule,
         DecisionsModule,
         AuditModule,
         RulebookGovernanceModule,

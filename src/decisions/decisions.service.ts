@@ -6,6 +6,7 @@ import type { DecisionRecord } from '../audit/decision-record.js';
 import type { Principal } from '../auth/principal.js';
 import { DomainError } from '../common/domain-error.js';
 import { takeInFacts } from '../facts/index.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { RulebookRegistry } from '../rulebooks/rulebook-registry.service.js';
 import { CompiledRulebookCache } from './compiled-rulebook.cache.js';
 import type { CreateDecisionDto } from './create-decision.dto.js';
@@ -43,6 +44,7 @@ export class DecisionsService {
     private readonly registry: RulebookRegistry,
     private readonly compiled: CompiledRulebookCache,
     private readonly audit: DecisionAuditRepository,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -54,6 +56,21 @@ export class DecisionsService {
    * @throws DomainError 400/404/409/422 as the contract says; driver errors (mapped to 503) when the audit write fails
    */
   async decide(principal: Principal, body: CreateDecisionDto, requestId: string, idempotencyKey?: string): Promise<DecisionResult> {
+    const started = process.hrtime.bigint();
+    // Label unknown keys alike, so a caller cannot grow the metric's label set.
+    const rulebookLabel = this.registry.allVersions().some((v) => v.key === body.rulebook) ? body.rulebook : '(unknown)';
+    try {
+      const result = await this.decideUnmetered(principal, body, requestId, idempotencyKey);
+      this.metrics.recordDecision(rulebookLabel, result.record.rulebook.version, result.replayed ? 'replayed' : 'decided',
+        Number(process.hrtime.bigint() - started) / 1e9);
+      return result;
+    } catch (error) {
+      this.metrics.recordDecision(rulebookLabel, '', error instanceof DomainError && error.status === 503 ? 'audit_unavailable' : 'refused');
+      throw error;
+    }
+  }
+
+  private async decideUnmetered(principal: Principal, body: CreateDecisionDto, requestId: string, idempotencyKey?: string): Promise<DecisionResult> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new DomainError(400, 'INVALID_IDEMPOTENCY_KEY', 'Invalid Idempotency-Key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
     }

@@ -165,3 +165,26 @@ describe('rate limiting', () => {
     await request(t.server).post('/v1/decisions').set({ Authorization: 'Bearer dev-admin' }).send({ rulebook: 'ed-triage', facts: FACTS }).expect(201);
   });
 });
+
+describe('GET /metrics', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('counts decisions by rulebook, version and result for operators, and refuses other roles', async () => {
+    await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', facts: FACTS }).expect(201);
+    await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', facts: { ...FACTS, spo2: 101 } }).expect(422);
+    await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'no-such-book', facts: FACTS }).expect(404);
+    await request(t.server).get('/metrics').set(ENGINE).expect(403);
+    const res = await request(t.server).get('/metrics').set({ Authorization: 'Bearer dev-admin' }).expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toContain('verdict_decisions_total{rulebook="ed-triage",version="1.0.0",result="decided"} 1');
+    expect(res.text).toContain('verdict_decisions_total{rulebook="ed-triage",version="",result="refused"} 1');
+    expect(res.text).toContain('verdict_decisions_total{rulebook="(unknown)",version="",result="refused"} 1');
+    expect(res.text).toMatch(/verdict_decision_duration_seconds_count\{rulebook="ed-triage"\} 1/);
+  });
+});

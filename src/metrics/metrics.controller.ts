@@ -1,0 +1,21 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { RequireRoles } from '../auth/auth.guard.js';
+import { MetricsService } from './metrics.service.js';
+
+/** `GET /metrics`: Prometheus exposition for operators (role `admin`; scrapers send a bearer token). */
+@ApiTags('operations')
+@ApiBearerAuth()
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @Get()
+  @RequireRoles('admin')
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  async scrape(@Res() reply: FastifyReply): Promise<void> {
+    const { contentType, body } = await this.metrics.exposition();
+    await reply.header('content-type', contentType).send(body);
+  }
+}
