@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import type { RequestWithBodyHash } from '../app.factory.js';
 import { type AuthenticatedRequest, RequireRoles } from '../auth/auth.guard.js';
 import { hasRole } from '../auth/principal.js';
 import type { DecisionRecord } from '../audit/decision-record.js';
@@ -37,7 +38,8 @@ export class DecisionsController {
     @Body(DecisionRequestPipe) body: Readonly<CreateDecisionDto>,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<DecisionRecord> {
-    const { record, replayed } = await this.decisions.decide(request.principal, body, String(request.id), idempotencyKey);
+    const bodySha256 = (request as AuthenticatedRequest & RequestWithBodyHash).bodySha256;
+    const { record, replayed } = await this.decisions.decide(request.principal, body, String(request.id), idempotencyKey, bodySha256);
     void reply.header('Location', `/v1/decisions/${record.decisionId}`);
     if (replayed) void reply.header('Idempotent-Replayed', 'true');
     return record;

@@ -22,9 +22,9 @@ export interface DecisionResult {
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
 
 /**
- * `sha256:<hex>` of the request body re-serialized as received (JSON.stringify keeps the sender's key order): the
- * audit's input hash and the idempotency fingerprint. Not RFC 8785: canonicalizing a 1 MiB FHIR bundle costs about
- * ten times more on every request, and a retry resends the same body anyway.
+ * `sha256:<hex>` of a request body re-serialized (JSON.stringify keeps the sender's key order), for callers that have
+ * no raw bytes; over HTTP the hash of the bytes as received is used. Not RFC 8785: canonicalizing a 1 MiB FHIR bundle
+ * costs about ten times more on every request, and a retry resends the same body anyway.
  */
 export function requestHash(body: unknown): string {
   return 'sha256:' + createHash('sha256').update(JSON.stringify(body), 'utf8').digest('hex');
@@ -53,14 +53,15 @@ export class DecisionsService {
    * @param body the validated request body
    * @param requestId the request's X-Request-Id
    * @param idempotencyKey the `Idempotency-Key` header, if any
+   * @param bodySha256 `sha256:<hex>` of the body's bytes as received (the input hash); computed from `body` if absent
    * @throws DomainError 400/404/409/422 as the contract says; driver errors (mapped to 503) when the audit write fails
    */
-  async decide(principal: Principal, body: CreateDecisionDto, requestId: string, idempotencyKey?: string): Promise<DecisionResult> {
+  async decide(principal: Principal, body: CreateDecisionDto, requestId: string, idempotencyKey?: string, bodySha256?: string): Promise<DecisionResult> {
     const started = process.hrtime.bigint();
     // Label unknown keys alike, so a caller cannot grow the metric's label set.
     const rulebookLabel = this.registry.allVersions().some((v) => v.key === body.rulebook) ? body.rulebook : '(unknown)';
     try {
-      const result = await this.decideUnmetered(principal, body, requestId, idempotencyKey);
+      const result = await this.decideUnmetered(principal, body, requestId, bodySha256 ?? requestHash(body), idempotencyKey);
       this.metrics.recordDecision(rulebookLabel, result.record.rulebook.version, result.replayed ? 'replayed' : 'decided',
         Number(process.hrtime.bigint() - started) / 1e9);
       return result;
@@ -70,11 +71,10 @@ export class DecisionsService {
     }
   }
 
-  private async decideUnmetered(principal: Principal, body: CreateDecisionDto, requestId: string, idempotencyKey?: string): Promise<DecisionResult> {
+  private async decideUnmetered(principal: Principal, body: CreateDecisionDto, requestId: string, inputHash: string, idempotencyKey?: string): Promise<DecisionResult> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new DomainError(400, 'INVALID_IDEMPOTENCY_KEY', 'Invalid Idempotency-Key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
     }
-    const inputHash = requestHash(body);
     if (idempotencyKey === undefined) return { record: await this.evaluateAndRecord(principal, body, requestId, inputHash), replayed: false };
 
     const slot = `${principal.subject}\u0000${idempotencyKey}`;

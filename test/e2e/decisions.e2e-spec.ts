@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { createHash } from 'node:crypto';
 import { lastVitalSignsAt, readFixture, syntheaBundles } from '../support/fhir-fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -37,13 +38,15 @@ describe('POST /v1/decisions and GET /v1/decisions/{id}', () => {
     expect(rr).toBeDefined();
     expect(JSON.stringify(rr.conditions)).toContain('"factValue":26');
 
-    const rows = await t.sql<{ caller: string; request_id: string; patient_ref: string; rules: string; facts: string }>(
-      `SELECT caller, request_id, patient_ref,
+    const rows = await t.sql<{ caller: string; request_id: string; patient_ref: string; input_hash: string; rules: string; facts: string }>(
+      `SELECT caller, request_id, patient_ref, input_hash,
               (SELECT count(*) FROM decision_rule r WHERE r.decision_id = d.id) AS rules,
               (SELECT count(*) FROM decision_fact f WHERE f.decision_id = d.id) AS facts
          FROM decision d WHERE id = $1`, [res.body.decisionId]);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ caller: 'dev-workflow-engine', request_id: 'req-e2e-1', patient_ref: 'Patient/123' });
+    // The input hash is the sha256 of the body bytes as sent (supertest sends JSON.stringify of the object).
+    expect(rows[0].input_hash).toBe('sha256:' + createHash('sha256').update(JSON.stringify(body)).digest('hex'));
     expect(Number(rows[0].rules)).toBe(res.body.explanation.rules.length);
     expect(Number(rows[0].facts)).toBe(Object.keys(res.body.explanation.facts).length + res.body.explanation.missingFacts.length);
 
