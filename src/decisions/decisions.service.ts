@@ -59,7 +59,7 @@ export class DecisionsService {
   async decide(principal: Principal, body: CreateDecisionDto, requestId: string, idempotencyKey?: string, bodySha256?: string): Promise<DecisionResult> {
     const started = process.hrtime.bigint();
     // Label unknown keys alike, so a caller cannot grow the metric's label set.
-    const rulebookLabel = this.registry.allVersions().some((v) => v.key === body.rulebook) ? body.rulebook : '(unknown)';
+    const rulebookLabel = this.registry.hasRulebook(body.rulebook) ? body.rulebook : '(unknown)';
     try {
       const result = await this.decideUnmetered(principal, body, requestId, bodySha256 ?? requestHash(body), idempotencyKey);
       this.metrics.recordDecision(rulebookLabel, result.record.rulebook.version, result.replayed ? 'replayed' : 'decided',

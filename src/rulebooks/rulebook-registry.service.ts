@@ -215,6 +215,11 @@ export class RulebookRegistry implements OnModuleInit {
     return [...this.versions.values()].flatMap((byVersion) => [...byVersion.values()]);
   }
 
+  /** Whether any version of the rulebook `key` is stored (constant time; for the decision hot path). */
+  hasRulebook(key: string): boolean {
+    return this.versions.has(key);
+  }
+
   /** A stored version, or undefined. */
   find(key: string, version: string): RulebookVersionView | undefined {
     return this.versions.get(key)?.get(version);
