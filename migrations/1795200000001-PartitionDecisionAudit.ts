@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { makeAppendOnly } from './support/append-only.js';
 
 // Months of partitions created ahead of the current month; the service start and the chain sealer extend them later
 // (a migration keeps its own frozen copy of the value in src/database/migrate-database.ts).
@@ -168,14 +169,7 @@ export class PartitionDecisionAudit1795200000001 implements MigrationInterface {
     await q.query(`CREATE INDEX decision_source_event_time ON decision (source_event_id, evaluated_at, id) WHERE source_event_id IS NOT NULL`);
     await q.query(`CREATE INDEX decision_rule_fired_name_time ON decision_rule (name, evaluated_at) WHERE fired`);
 
-    for (const table of ['decision', 'decision_rule', 'decision_fact']) {
-      await q.query(`CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table}
-                     FOR EACH ROW EXECUTE FUNCTION verdict_reject_audit_change()`);
-      await q.query(`CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table}
-                     FOR EACH STATEMENT EXECUTE FUNCTION verdict_reject_audit_change()`);
-      await q.query(`GRANT SELECT, INSERT ON ${table} TO verdict_service`);
-      await q.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM verdict_service`);
-    }
+    for (const table of ['decision', 'decision_rule', 'decision_fact']) await makeAppendOnly(q, table);
   }
 
   async down(): Promise<void> {

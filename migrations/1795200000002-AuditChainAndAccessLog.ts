@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { makeAppendOnly } from './support/append-only.js';
 
 /**
  * Tamper evidence and the auditors' own audit trail (see `audit/README.md`):
@@ -55,14 +56,7 @@ export class AuditChainAndAccessLog1795200000002 implements MigrationInterface {
     await q.query(`CREATE INDEX audit_access_log_accessor ON audit_access_log (accessor, id)`);
     await q.query(`CREATE INDEX audit_access_log_recorded ON audit_access_log (recorded_at, id)`);
 
-    for (const table of ['decision_chain_seal', 'decision_chain', 'audit_access_log']) {
-      await q.query(`CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table}
-                     FOR EACH ROW EXECUTE FUNCTION verdict_reject_audit_change()`);
-      await q.query(`CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table}
-                     FOR EACH STATEMENT EXECUTE FUNCTION verdict_reject_audit_change()`);
-      await q.query(`GRANT SELECT, INSERT ON ${table} TO verdict_service`);
-      await q.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM verdict_service`);
-    }
+    for (const table of ['decision_chain_seal', 'decision_chain', 'audit_access_log']) await makeAppendOnly(q, table);
   }
 
   async down(q: QueryRunner): Promise<void> {

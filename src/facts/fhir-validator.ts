@@ -64,16 +64,30 @@ function verdictSchema(): { schema: Record<string, unknown>; resourceTypes: stri
   };
 }
 
+let schemaAjv: Ajv | undefined;
+
+/**
+ * The validator of one definition of the FHIR R4 schema (`Bundle`, `Observation`, `AuditEvent`, …), compiled from the
+ * same in-memory copy of the official schema the request validation uses (draft-06, `ResourceList` relaxed to an
+ * object). For validating what Verdict itself emits, such as the AuditEvent export.
+ * @param definition an R4 definition name
+ * @returns an ajv validate function (errors in `.errors`, with `instancePath` JSON Pointers)
+ * @throws Error when the schema has no such definition
+ */
+export function fhirDefinitionValidator(definition: string): ValidateFunction {
+  if (!schemaAjv) {
+    schemaAjv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+    schemaAjv.addMetaSchema(createRequire(import.meta.url)('ajv/dist/refs/json-schema-draft-06.json'));
+    schemaAjv.addSchema(verdictSchema().schema);
+  }
+  const validate = schemaAjv.getSchema(`${SCHEMA_ID}#/definitions/${definition}`);
+  if (!validate) throw new Error(`FHIR schema has no definition for ${definition}`);
+  return validate;
+}
+
 function compileValidators(): FhirValidators {
-  const { schema, resourceTypes } = verdictSchema();
-  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-  ajv.addMetaSchema(createRequire(import.meta.url)('ajv/dist/refs/json-schema-draft-06.json'));
-  ajv.addSchema(schema);
-  const compile = (type: string): ValidateFunction => {
-    const validate = ajv.getSchema(`${SCHEMA_ID}#/definitions/${type}`);
-    if (!validate) throw new Error(`FHIR schema has no definition for ${type}`);
-    return validate;
-  };
+  const { resourceTypes } = verdictSchema();
+  const compile = fhirDefinitionValidator;
   return {
     bundle: compile('Bundle'),
     byType: new Map([...READ_RESOURCE_TYPES].map((type) => [type, compile(type)])),
