@@ -1,6 +1,7 @@
 import { canonicalJson } from '../../common/canonical-json.js';
 import type { FactValue, RuleEvent } from '../../rulebooks/rulebook.types.js';
 import type { CompiledField, CompiledRules } from './evaluation.types.js';
+import { RulebookDefectError } from './rulebook-defect.error.js';
 
 /** An event of a fired rule; a list of them is always in evaluation order. */
 export interface FiredEvent {
@@ -29,7 +30,7 @@ function isMissing(value: FactValue | undefined): boolean {
 /**
  * Sums the `score` events fired for `score`.
  * A parameter scores at most once: two fired events for the same parameter (overlapping bands) are a rulebook defect.
- * @throws Error naming the score, the parameter and both rules when a parameter scored twice
+ * @throws RulebookDefectError naming the score, the parameter and both rules when a parameter scored twice
  */
 export function summarizeScore(
   rules: CompiledRules,
@@ -45,7 +46,7 @@ export function summarizeScore(
     const { parameter, points } = event.params;
     const earlier = byParameter.get(parameter);
     if (earlier !== undefined) {
-      throw new Error(
+      throw new RulebookDefectError('SCORE_PARAMETER_SCORED_TWICE', rules, `${score}.${parameter}`, [earlier, rule],
         `Rulebook ${rules.key}@${rules.version}: score "${score}" parameter "${parameter}" was scored by both rule ` +
         `"${earlier}" and rule "${rule}" (overlapping bands)`,
       );
@@ -76,7 +77,7 @@ export function summarizeScore(
  *   (`[]` for `COLLECT`).
  * - A fired `suppress` event makes its field, and every field under it, `null`.
  * Values are copied: the outcome shares nothing with the compiled rulebook.
- * @throws Error naming the field and the rules when `UNIQUE` rules disagree, or as `summarizeScore`
+ * @throws RulebookDefectError naming the field and the rules when `UNIQUE` rules disagree, or as `summarizeScore`
  */
 export function resolveOutcome(
   rules: CompiledRules,
@@ -143,7 +144,7 @@ function resolveHitPolicy(
     case 'UNIQUE': {
       const conflict = hits.find((hit) => hit.key !== hits[0].key);
       if (conflict) {
-        throw new Error(
+        throw new RulebookDefectError('HIT_POLICY_VIOLATION', rules, field.path, [hits[0].rule, conflict.rule],
           `Rulebook ${rules.key}@${rules.version}: outcome field "${field.path}" has hit policy UNIQUE but rule ` +
           `"${hits[0].rule}" set ${hits[0].key} and rule "${conflict.rule}" set ${conflict.key}`,
         );
