@@ -200,10 +200,36 @@ export interface OutcomeField {
   outputOrder?: unknown[];
   default?: unknown;
   whenMissing?: { facts: string[]; value: unknown };
+  /**
+   * `PRIORITY` only: an outcome path (`acuityAtLeast`) that receives the floor of this field: the value certain from
+   * the rules that fired whatever the missing facts are. With `outputOrder` most urgent first, the answer is at least
+   * as urgent as the floor. Equal to the field when it is determined; the only value shown when it is undetermined.
+   */
+  floorPath?: string;
 }
+
+/**
+ * What a missing fact means to the rule conditions:
+ * - `two-valued` (the default, rulebook format 1.0): a condition on a missing fact is false, so a rule that needs the
+ *   fact does not fire, and the rulebook must say what missing facts mean (`whenMissing`, score `requiredFacts`,
+ *   explicit `equal null` conditions);
+ * - `kleene`: Kleene's strong three-valued logic. A condition on a missing fact is unknown (`equal null` and
+ *   `notEqual null`, which test for missingness, stay true or false); `all`, `any` and `not` combine true, false and
+ *   unknown as Kleene defines; a rule whose conditions are unknown "could fire". An outcome field that such a rule could
+ *   change is undetermined (`null`, with the missing facts named at `undeterminedPath`) unless the rules that did fire
+ *   already decide it, for example because a more urgent `PRIORITY` value fired. Missing data is never reassuring.
+ */
+export type MissingFactLogic = 'two-valued' | 'kleene';
 
 export interface OutcomePolicy {
   scores?: Record<string, ScoreDefinition>;
+  /** How conditions on missing facts evaluate; default `two-valued`. Triage rulebooks use `kleene`. */
+  missingFactLogic?: MissingFactLogic;
+  /**
+   * An outcome path that receives, for every undetermined field, the missing facts it depends on:
+   * `{ "acuity": ["consciousness", "temperatureC"] }` (`{}` when every field is determined).
+   */
+  undeterminedPath?: string;
   fields: OutcomeField[];
 }
 

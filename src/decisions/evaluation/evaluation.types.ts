@@ -1,6 +1,7 @@
 import type {
   FactDefinition,
   FactValue,
+  MissingFactLogic,
   OutcomeField,
   RuleEvent,
   ScoreDefinition,
@@ -101,6 +102,10 @@ export interface CompiledRules {
   readonly scores: Readonly<Record<string, ScoreDefinition>>;
   /** Outcome fields in policy order. */
   readonly fields: readonly CompiledField[];
+  /** How conditions on missing facts evaluate (`OutcomePolicy.missingFactLogic`, default `two-valued`). */
+  readonly logic: MissingFactLogic;
+  /** Where the outcome lists the undetermined fields and the missing facts behind them, if the policy says. */
+  readonly undeterminedPath?: string;
 }
 
 /** An outcome field after compilation. */

@@ -7,6 +7,25 @@ import { RulebookDefectError } from './rulebook-defect.error.js';
 export interface FiredEvent {
   rule: string;
   event: RuleEvent;
+  /** The rule's place in evaluation order (`CompiledRule.order`); the list index when absent. */
+  order?: number;
+}
+
+/**
+ * An event of a rule that COULD fire: under `kleene` logic its conditions are unknown because they read missing facts.
+ * `causes` are the missing input facts behind the unknown conditions (fact names, sorted).
+ */
+export interface PossibleEvent extends FiredEvent {
+  causes: readonly string[];
+}
+
+/**
+ * What the rules decided so far: the events that fired (true conditions) and, under `kleene` logic, the events that
+ * could fire (unknown conditions). Under `two-valued` logic `possible` is always empty.
+ */
+export interface Firings {
+  fired: readonly FiredEvent[];
+  possible: readonly PossibleEvent[];
 }
 
 /** The summary of one score over the events fired so far. */
@@ -21,6 +40,17 @@ export interface ScoreSummary {
   missing: string[];
   /** `missing` is empty. */
   complete: boolean;
+  /**
+   * Missing facts that make `total` unknown: the missing required facts plus the causes of score events that could
+   * fire (sorted). Empty when `total` is known.
+   */
+  unknownBecause: string[];
+}
+
+/** The outcome with, per undetermined field path, the missing facts it depends on (sorted). */
+export interface ResolvedOutcome {
+  outcome: Record<string, unknown>;
+  undetermined: Map<string, string[]>;
 }
 
 function isMissing(value: FactValue | undefined): boolean {
@@ -30,6 +60,7 @@ function isMissing(value: FactValue | undefined): boolean {
 /**
  * Sums the `score` events fired for `score`.
  * A parameter scores at most once: two fired events for the same parameter (overlapping bands) are a rulebook defect.
+ * @param possible score events that could fire (`kleene` logic); they make `total` unknown, never add points
  * @throws RulebookDefectError naming the score, the parameter and both rules when a parameter scored twice
  */
 export function summarizeScore(
@@ -37,6 +68,7 @@ export function summarizeScore(
   score: string,
   fired: readonly FiredEvent[],
   facts: Readonly<Record<string, FactValue>>,
+  possible: readonly PossibleEvent[] = [],
 ): ScoreSummary {
   const byParameter = new Map<string, string>();
   let knownTotal = 0;
@@ -56,12 +88,17 @@ export function summarizeScore(
     maxPoints = maxPoints === null ? points : Math.max(maxPoints, points);
   }
   const missing = rules.scores[score].requiredFacts.filter((fact) => isMissing(facts[fact]));
+  const unknown = new Set(missing);
+  for (const event of possible) {
+    if (event.event.type === 'score' && event.event.params.score === score) for (const cause of event.causes) unknown.add(cause);
+  }
   return {
-    total: missing.length === 0 ? knownTotal : null,
+    total: unknown.size === 0 ? knownTotal : null,
     knownTotal,
     maxPoints: maxPoints ?? 0,
     missing,
     complete: missing.length === 0,
+    unknownBecause: [...unknown].sort(),
   };
 }
 
@@ -75,45 +112,89 @@ export function summarizeScore(
  * - `COLLECT`: every item `add`ed, duplicates (canonical JSON) removed, in evaluation order.
  * - Nothing set/added: `whenMissing.value` if any of `whenMissing.facts` is missing, else `default`, else `null`
  *   (`[]` for `COLLECT`).
- * - A fired `suppress` event makes its field, and every field under it, `null`.
+ * - A fired `suppress` event makes its field, and every field under it, `null` (an event that only could fire does not).
+ * - Undetermined (`kleene` logic): a single-value field is `null` when a rule that could fire would change it: for
+ *   `PRIORITY` a possible value ranked before the best fired one (or any possible value when none fired), for
+ *   `UNIQUE` a possible value other than the fired one, for `FIRST` a possible event before the first fired one.
+ *   The missing facts behind it are listed at `undeterminedPath` (when the policy has one). `COLLECT` lists only
+ *   what fired.
+ * - `floorPath` (`PRIORITY`): the best fired value, which the answer is at least as urgent as; equal to the field when
+ *   determined; `null` when nothing fired.
  * Values are copied: the outcome shares nothing with the compiled rulebook.
  * @throws RulebookDefectError naming the field and the rules when `UNIQUE` rules disagree, or as `summarizeScore`
  */
 export function resolveOutcome(
   rules: CompiledRules,
-  fired: readonly FiredEvent[],
+  firings: Firings | readonly FiredEvent[],
   facts: Readonly<Record<string, FactValue>>,
 ): Record<string, unknown> {
+  return resolveOutcomeWithUncertainty(rules, asFirings(firings), facts).outcome;
+}
+
+function asFirings(firings: Firings | readonly FiredEvent[]): Firings {
+  return Array.isArray(firings) ? { fired: firings, possible: [] } : (firings as Firings);
+}
+
+/** `resolveOutcome`, also returning the undetermined fields with their causes. */
+export function resolveOutcomeWithUncertainty(
+  rules: CompiledRules,
+  { fired, possible }: Firings,
+  facts: Readonly<Record<string, FactValue>>,
+): ResolvedOutcome {
   const suppressed = fired.flatMap(({ event }) => (event.type === 'suppress' ? [event.params.field] : []));
   const summaries = new Map<string, ScoreSummary>();
   const outcome: Record<string, unknown> = {};
+  const undetermined = new Map<string, string[]>();
   for (const field of rules.fields) {
     const cover = suppressed.find((s) => field.path === s || field.path.startsWith(s + '.'));
     if (cover !== undefined) {
       setPath(outcome, cover, null);
+      if (field.floorPath !== undefined) setPath(outcome, field.floorPath, null);
       continue;
     }
     if (field.from) {
       const { score, value } = field.from;
       let summary = summaries.get(score);
       if (!summary) {
-        summary = summarizeScore(rules, score, fired, facts);
+        summary = summarizeScore(rules, score, fired, facts, possible);
         summaries.set(score, summary);
       }
       setPath(outcome, field.path, structuredClone(summary[value]));
     } else {
-      setPath(outcome, field.path, resolveHitPolicy(rules, field, fired, facts));
+      const resolved = resolveHitPolicy(rules, field, fired, possible, facts);
+      setPath(outcome, field.path, resolved.value);
+      if (field.floorPath !== undefined) setPath(outcome, field.floorPath, resolved.floor ?? null);
+      if (resolved.undeterminedBy) undetermined.set(field.path, resolved.undeterminedBy);
     }
   }
-  return outcome;
+  if (rules.undeterminedPath !== undefined) {
+    setPath(outcome, rules.undeterminedPath, Object.fromEntries(undetermined));
+  }
+  return { outcome, undetermined };
+}
+
+interface Hit {
+  rule: string;
+  value: unknown;
+  key: string;
+  order: number;
+  causes?: readonly string[];
+}
+
+interface ResolvedField {
+  value: unknown;
+  floor?: unknown;
+  /** Set when the field is undetermined: the missing facts behind it. */
+  undeterminedBy?: string[];
 }
 
 function resolveHitPolicy(
   rules: CompiledRules,
   field: CompiledField,
   fired: readonly FiredEvent[],
+  possible: readonly PossibleEvent[],
   facts: Readonly<Record<string, FactValue>>,
-): unknown {
+): ResolvedField {
   if (field.hitPolicy === 'COLLECT') {
     const seen = new Set<string>();
     const items: unknown[] = [];
@@ -127,20 +208,23 @@ function resolveHitPolicy(
         items.push(structuredClone(item));
       }
     }
-    return items.length > 0 ? items : fallback(field, facts);
+    return { value: items.length > 0 ? items : fallback(field, facts) };
   }
 
-  const hits: { rule: string; value: unknown; key: string }[] = [];
-  for (const { rule, event } of fired) {
-    if (event.type !== 'outcome' || !event.params.set || !(field.path in event.params.set)) continue;
-    const value = event.params.set[field.path];
-    hits.push({ rule, value, key: canonicalJson(value) });
-  }
-  if (hits.length === 0) return fallback(field, facts);
+  const hits = setHits(field, fired);
+  const maybe = setHits(field, possible);
+  const undetermined = (by: readonly Hit[]): ResolvedField => ({
+    value: null,
+    undeterminedBy: [...new Set(by.flatMap((hit) => hit.causes ?? []))].sort(),
+  });
 
   switch (field.hitPolicy) {
-    case 'FIRST':
-      return structuredClone(hits[0].value);
+    case 'FIRST': {
+      const first = hits[0];
+      const before = maybe.filter((hit) => first === undefined || hit.order < first.order);
+      if (before.length > 0) return undetermined(before);
+      return { value: first ? structuredClone(first.value) : fallback(field, facts) };
+    }
     case 'UNIQUE': {
       const conflict = hits.find((hit) => hit.key !== hits[0].key);
       if (conflict) {
@@ -149,17 +233,41 @@ function resolveHitPolicy(
           `"${hits[0].rule}" set ${hits[0].key} and rule "${conflict.rule}" set ${conflict.key}`,
         );
       }
-      return structuredClone(hits[0].value);
+      const other = maybe.filter((hit) => hits.length === 0 || hit.key !== hits[0].key);
+      if (other.length > 0) return undetermined(other);
+      return { value: hits.length > 0 ? structuredClone(hits[0].value) : fallback(field, facts) };
     }
     case 'PRIORITY': {
       const rank = field.outputRank as ReadonlyMap<string, number>;
-      let best = hits[0];
-      for (const hit of hits) if ((rank.get(hit.key) as number) < (rank.get(best.key) as number)) best = hit;
-      return structuredClone(best.value);
+      const best = (list: readonly Hit[]): Hit | undefined =>
+        list.reduce<Hit | undefined>((a, b) => (a === undefined || (rank.get(b.key) as number) < (rank.get(a.key) as number) ? b : a), undefined);
+      const top = best(hits);
+      const floor = top ? structuredClone(top.value) : null;
+      const moreUrgent = maybe.filter((hit) => top === undefined || (rank.get(hit.key) as number) < (rank.get(top.key) as number));
+      if (moreUrgent.length > 0) return { ...undetermined(moreUrgent), floor };
+      const value = top ? structuredClone(top.value) : fallback(field, facts);
+      return { value, floor: top ? floor : null };
     }
     default:
       throw new Error(`outcome field "${field.path}": unknown hit policy ${String(field.hitPolicy)}`);
   }
+}
+
+/** The `set` proposals of `events` for one field, in evaluation order. */
+function setHits(field: CompiledField, events: readonly (FiredEvent | PossibleEvent)[]): Hit[] {
+  const hits: Hit[] = [];
+  events.forEach((entry, order) => {
+    const { rule, event } = entry;
+    if (event.type !== 'outcome' || !event.params.set || !(field.path in event.params.set)) return;
+    const value = event.params.set[field.path];
+    hits.push({ rule, value, key: canonicalJson(value), order: ruleOrder(entry, order), ...('causes' in entry && { causes: entry.causes }) });
+  });
+  return hits;
+}
+
+/** Evaluation order of an event: its `order` when the evaluator gave one, else its index in its list. */
+function ruleOrder(entry: FiredEvent | PossibleEvent, index: number): number {
+  return entry.order ?? index;
 }
 
 function fallback(field: CompiledField, facts: Readonly<Record<string, FactValue>>): unknown {
@@ -191,32 +299,46 @@ export function getPath(outcome: Record<string, unknown>, path: string): unknown
   return node === undefined ? null : node;
 }
 
+/** Derived facts after a stage: their values and, under `kleene` logic, which of them are unknown and why. */
+export interface DerivedFacts {
+  values: Record<string, FactValue>;
+  /** Derived facts whose value is unknown, to the missing input facts behind them (sorted). */
+  unknown: Map<string, string[]>;
+}
+
 /**
  * Computes the catalog facts with `derivedFrom` from the events fired so far (run between stages):
  * `{ score, value }` is the score summary's `total`/`knownTotal`/`maxPoints`/`complete`; `{ field }` is the outcome
- * field as resolved so far (`null` when unset or suppressed).
- * @throws Error as `resolveOutcome`
+ * field (or floor) as resolved so far (`null` when unset or suppressed).
+ * Unknown (`kleene` logic): a score `total` that is `null` for missing facts, and an undetermined field. `knownTotal`,
+ * `maxPoints`, `complete` and floors are always known (lower bounds and certainties).
+ * @throws RulebookDefectError as `resolveOutcome`
  */
 export function computeDerivedFacts(
   rules: CompiledRules,
-  fired: readonly FiredEvent[],
+  firings: Firings | readonly FiredEvent[],
   facts: Readonly<Record<string, FactValue>>,
-): Record<string, FactValue> {
-  const derived: Record<string, FactValue> = {};
-  let outcome: Record<string, unknown> | undefined;
+): DerivedFacts {
+  const { fired, possible } = asFirings(firings);
+  const values: Record<string, FactValue> = {};
+  const unknown = new Map<string, string[]>();
+  let resolved: ResolvedOutcome | undefined;
   const summaries = new Map<string, ScoreSummary>();
   for (const { name, source } of rules.derivedFacts) {
     if ('score' in source) {
       let summary = summaries.get(source.score);
       if (!summary) {
-        summary = summarizeScore(rules, source.score, fired, facts);
+        summary = summarizeScore(rules, source.score, fired, facts, possible);
         summaries.set(source.score, summary);
       }
-      derived[name] = summary[source.value];
+      values[name] = summary[source.value];
+      if (source.value === 'total' && summary.total === null) unknown.set(name, summary.unknownBecause);
     } else {
-      outcome ??= resolveOutcome(rules, fired, facts);
-      derived[name] = getPath(outcome, source.field) as FactValue;
+      resolved ??= resolveOutcomeWithUncertainty(rules, { fired, possible }, facts);
+      values[name] = getPath(resolved.outcome, source.field) as FactValue;
+      const causes = resolved.undetermined.get(source.field);
+      if (causes) unknown.set(name, causes);
     }
   }
-  return derived;
+  return { values, unknown };
 }

@@ -37,6 +37,25 @@ export const ENGINE_OPERATOR_DECORATORS: readonly string[] = Object.freeze([
   'someFact', 'someValue', 'everyFact', 'everyValue', 'swap', 'not',
 ]);
 
+/** json-rules-engine's operator map (with its decorators), for `evaluateOperator`. Stateless; never run. */
+const OPERATORS = (new Engine([], ENGINE_OPTIONS) as unknown as {
+  operators: { get(name: string): { evaluate(factValue: unknown, jsonValue: unknown): boolean } | null };
+}).operators;
+
+/**
+ * Applies one json-rules-engine operator (decorators included, `not:in`) exactly as the engine does in a condition
+ * leaf, for leaves the engine did not evaluate (short-circuited) when three-valued logic needs their value.
+ * @param operator the leaf's operator as written
+ * @param factValue the fact's value (`null` when missing)
+ * @param value the leaf's `value`, with a `{ fact }` reference already resolved
+ * @throws Error for an unknown operator (the compiler rejects those first)
+ */
+export function evaluateOperator(operator: string, factValue: unknown, value: unknown): boolean {
+  const op = OPERATORS.get(operator);
+  if (!op) throw new Error(`Unknown operator: ${operator}`);
+  return op.evaluate(factValue, value) === true;
+}
+
 /** The json-rules-engine `Rule` objects of one stage; opaque outside this adapter. */
 export interface EngineStage {
   readonly rules: readonly Rule[];

@@ -80,17 +80,22 @@ export function compileRules(doc: RulebookDocument): CompiledRules {
     }
   }
 
-  // Outcome fields.
+  // Outcome fields, their floors and the undetermined list.
   const fields = compileFields(doc.outcome?.fields ?? [], scores, isInput, problems);
   const fieldByPath = new Map(fields.map((f) => [f.path, f]));
+  const logic = doc.outcome?.missingFactLogic ?? 'two-valued';
+  if (logic !== 'two-valued' && logic !== 'kleene') problems.push(`outcome: unknown missingFactLogic "${String(logic)}"`);
+  const undeterminedPath = doc.outcome?.undeterminedPath;
+  checkExtraPaths(fields, undeterminedPath, problems);
+  const floorByPath = new Map(fields.flatMap((f) => (f.floorPath ? [[f.floorPath, f] as const] : [])));
 
   // Derived facts.
   for (const { name, source } of derivedFacts) {
     if ('score' in source) {
       if (!scores[source.score]) problems.push(`fact "${name}": derivedFrom score "${source.score}" is not declared`);
     } else {
-      const field = fieldByPath.get(source.field);
-      if (!field) problems.push(`fact "${name}": derivedFrom field "${source.field}" is not an outcome field`);
+      const field = fieldByPath.get(source.field) ?? floorByPath.get(source.field);
+      if (!field) problems.push(`fact "${name}": derivedFrom field "${source.field}" is not an outcome field or floor`);
       else if (field.hitPolicy === 'COLLECT' || field.from?.value === 'missing') {
         problems.push(`fact "${name}": derivedFrom field "${source.field}" is a list, not a single value`);
       }
@@ -140,7 +145,31 @@ export function compileRules(doc: RulebookDocument): CompiledRules {
     rules: Object.freeze(ordered),
     scores: deepFreeze(structuredClone(scores)),
     fields: Object.freeze(fields),
+    logic,
+    ...(undeterminedPath !== undefined && { undeterminedPath }),
   });
+}
+
+/**
+ * Floor paths and the undetermined path are outcome paths too: each must be distinct from every other path, and
+ * neither the parent nor a child of one (the outcome is a tree of leaves).
+ */
+function checkExtraPaths(fields: readonly CompiledField[], undeterminedPath: string | undefined, problems: string[]): void {
+  const taken = fields.map((f) => ({ path: f.path, what: `outcome field "${f.path}"` }));
+  const extra = [
+    ...fields.flatMap((f) => (f.floorPath !== undefined ? [{ path: f.floorPath, what: `floorPath of outcome field "${f.path}"` }] : [])),
+    ...(undeterminedPath !== undefined ? [{ path: undeterminedPath, what: 'outcome undeterminedPath' }] : []),
+  ];
+  for (const field of fields) {
+    if (field.floorPath !== undefined && field.hitPolicy !== 'PRIORITY') {
+      problems.push(`outcome field "${field.path}": "floorPath" is only for hit policy PRIORITY`);
+    }
+  }
+  const clash = (a: string, b: string): boolean => a === b || a.startsWith(b + '.') || b.startsWith(a + '.');
+  for (const [index, { path, what }] of extra.entries()) {
+    const other = [...taken, ...extra.slice(0, index)].find((t) => clash(t.path, path));
+    if (other) problems.push(`${what}: path "${path}" collides with ${other.what}`);
+  }
 }
 
 function compileFields(

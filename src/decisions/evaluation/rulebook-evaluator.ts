@@ -1,7 +1,8 @@
 import type { FactValue } from '../../rulebooks/rulebook.types.js';
 import type { CompiledRules, Evaluation, RuleExplanation } from './evaluation.types.js';
-import { computeDerivedFacts, type FiredEvent, resolveOutcome } from './outcome-policy.js';
+import { computeDerivedFacts, type FiredEvent, type PossibleEvent, resolveOutcome } from './outcome-policy.js';
 import { runEngineStage } from './rule-engine.adapter.js';
+import { evaluateKleene } from './three-valued-logic.js';
 
 /**
  * Evaluates a compiled rulebook on one set of facts: pure (no I/O, no clock), and safe to run concurrently with any
@@ -18,18 +19,31 @@ import { runEngineStage } from './rule-engine.adapter.js';
  * through the outcome policy (`whenMissing`, score `requiredFacts` making `total` `null` and listing `missing`) and
  * through explicit rules (`{ "fact": "x", "operator": "equal", "value": null }`), never by silently reading as normal.
  *
+ * Under `kleene` logic (`OutcomePolicy.missingFactLogic`), each rule's conditions are re-evaluated in Kleene's
+ * three-valued logic (`evaluateKleene`): a rule whose conditions are unknown does not fire but "could fire"; its
+ * explanation shows `fired: false` with `conditions.result: null` and `null` on the unknown leaves. A derived fact is
+ * unknown when the score total or outcome field it comes from is unknown, and the outcome policy makes every field
+ * such a rule could change undetermined (see `resolveOutcomeWithUncertainty`).
+ *
  * @param rules from `compileRules`
  * @param facts every input (non-derived) catalog fact by name, `null` when missing; an absent name counts as `null`,
  *   names outside the catalog and values given for derived facts are ignored. Values are expected already taken in
  *   (type-checked, unit-converted, rounded to the catalog precision, in range).
  * @returns the outcome, the explanation of every rule (in evaluation order) and the derived facts after the last stage
- * @throws Error on a rulebook defect found at run time: `UNIQUE` rules that disagree, a score parameter scored twice
+ * @throws RulebookDefectError on a rulebook defect found at run time: `UNIQUE` rules that disagree, a score parameter
+ *   scored twice
  */
 export async function evaluate(rules: CompiledRules, facts: Record<string, FactValue>): Promise<Evaluation> {
   const current: Record<string, FactValue> = {};
   for (const name of rules.inputFacts) current[name] = facts[name] ?? null;
+  const kleene = rules.logic === 'kleene';
+  // Under Kleene logic every missing input fact is unknown, caused by itself; derived facts join after each stage.
+  let unknown = new Map<string, readonly string[]>();
+  if (kleene) for (const name of rules.inputFacts) if (current[name] === null) unknown.set(name, [name]);
+  const inputUnknown = new Map(unknown);
 
   const fired: FiredEvent[] = [];
+  const possible: PossibleEvent[] = [];
   const explanations: RuleExplanation[] = [];
   let derivedFacts: Record<string, FactValue> = {};
   for (const stage of rules.stages) {
@@ -37,20 +51,32 @@ export async function evaluate(rules: CompiledRules, facts: Record<string, FactV
     for (const rule of stage.rules) {
       const result = results.get(rule.name);
       if (!result) throw new Error(`rule "${rule.name}" was not evaluated`);
+      let { conditions } = result;
+      let truth: boolean | null = result.fired;
+      let causes: readonly string[] = [];
+      if (kleene) {
+        const three = evaluateKleene(result.conditions, current, unknown);
+        ({ conditions } = three);
+        truth = three.result;
+        causes = [...three.causes].sort();
+      }
       explanations.push({
         name: rule.name,
         stage: rule.stage,
         priority: rule.priority,
-        fired: result.fired,
+        fired: truth === true,
         event: rule.event,
-        conditions: result.conditions,
+        conditions,
       });
-      if (result.fired) fired.push({ rule: rule.name, event: rule.event });
+      if (truth === true) fired.push({ rule: rule.name, event: rule.event, order: rule.order });
+      else if (truth === null) possible.push({ rule: rule.name, event: rule.event, order: rule.order, causes });
     }
-    derivedFacts = computeDerivedFacts(rules, fired, current);
+    const derived = computeDerivedFacts(rules, { fired, possible }, current);
+    derivedFacts = derived.values;
     Object.assign(current, derivedFacts);
+    if (kleene) unknown = new Map([...inputUnknown, ...derived.unknown]);
   }
-  if (rules.stages.length === 0) derivedFacts = computeDerivedFacts(rules, fired, current);
+  if (rules.stages.length === 0) derivedFacts = computeDerivedFacts(rules, { fired, possible }, current).values;
 
-  return { outcome: resolveOutcome(rules, fired, current), rules: explanations, derivedFacts };
+  return { outcome: resolveOutcome(rules, { fired, possible }, current), rules: explanations, derivedFacts };
 }
