@@ -93,6 +93,11 @@ export interface CompiledRules {
   readonly version: string;
   /** Catalog facts an evaluation takes as input (every fact without `derivedFrom`), in catalog order. */
   readonly inputFacts: readonly string[];
+  /**
+   * What a missing input fact could be, from its catalog: `range` for numbers (the physiological range), `values` for
+   * booleans (true, false) and strings with `allowedValues`. Used by `kleene` logic.
+   */
+  readonly inputDomains: ReadonlyMap<string, { range?: { min: number; max: number }; values?: readonly unknown[] }>;
   /** Catalog facts computed between stages, in catalog order. */
   readonly derivedFacts: readonly DerivedFact[];
   /** Stages in ascending order; empty stages are omitted. */

@@ -2,6 +2,7 @@ import { canonicalJson } from '../../common/canonical-json.js';
 import type { FactValue, RuleEvent } from '../../rulebooks/rulebook.types.js';
 import type { CompiledField, CompiledRules } from './evaluation.types.js';
 import { RulebookDefectError } from './rulebook-defect.error.js';
+import type { UnknownFact } from './three-valued-logic.js';
 
 /** An event of a fired rule; a list of them is always in evaluation order. */
 export interface FiredEvent {
@@ -45,12 +46,25 @@ export interface ScoreSummary {
    * fire (sorted). Empty when `total` is known.
    */
   unknownBecause: string[];
+  /**
+   * Bounds of the total over every value the missing facts could take: `knownTotal` plus, for each parameter not yet
+   * scored, the fewest (negative) and the most points a rule that could fire would add. Equal to `total` when known.
+   */
+  totalRange: { min: number; max: number };
+  /** The most points a single parameter could still reach (at least `maxPoints`). */
+  maxPointsUpper: number;
 }
 
-/** The outcome with, per undetermined field path, the missing facts it depends on (sorted). */
+/** An undetermined outcome field: the missing facts it depends on (sorted) and the values it could still take. */
+export interface UndeterminedField {
+  causes: string[];
+  values: unknown[];
+}
+
+/** The outcome with its undetermined fields by path. */
 export interface ResolvedOutcome {
   outcome: Record<string, unknown>;
-  undetermined: Map<string, string[]>;
+  undetermined: Map<string, UndeterminedField>;
 }
 
 function isMissing(value: FactValue | undefined): boolean {
@@ -89,8 +103,23 @@ export function summarizeScore(
   }
   const missing = rules.scores[score].requiredFacts.filter((fact) => isMissing(facts[fact]));
   const unknown = new Set(missing);
-  for (const event of possible) {
-    if (event.event.type === 'score' && event.event.params.score === score) for (const cause of event.causes) unknown.add(cause);
+  // Per parameter not scored yet, the least and most points a rule that could fire would add.
+  const couldAdd = new Map<string, { least: number; most: number }>();
+  for (const { event, causes } of possible) {
+    if (event.type !== 'score' || event.params.score !== score) continue;
+    for (const cause of causes) unknown.add(cause);
+    const { parameter, points } = event.params;
+    if (byParameter.has(parameter)) continue;
+    const seen = couldAdd.get(parameter);
+    couldAdd.set(parameter, { least: Math.min(seen?.least ?? 0, points), most: Math.max(seen?.most ?? 0, points) });
+  }
+  let least = knownTotal;
+  let most = knownTotal;
+  let maxPointsUpper = maxPoints ?? 0;
+  for (const range of couldAdd.values()) {
+    least += range.least;
+    most += range.most;
+    maxPointsUpper = Math.max(maxPointsUpper, range.most);
   }
   return {
     total: unknown.size === 0 ? knownTotal : null,
@@ -99,6 +128,8 @@ export function summarizeScore(
     missing,
     complete: missing.length === 0,
     unknownBecause: [...unknown].sort(),
+    totalRange: { min: least, max: most },
+    maxPointsUpper,
   };
 }
 
@@ -144,7 +175,7 @@ export function resolveOutcomeWithUncertainty(
   const suppressed = fired.flatMap(({ event }) => (event.type === 'suppress' ? [event.params.field] : []));
   const summaries = new Map<string, ScoreSummary>();
   const outcome: Record<string, unknown> = {};
-  const undetermined = new Map<string, string[]>();
+  const undetermined = new Map<string, UndeterminedField>();
   for (const field of rules.fields) {
     const cover = suppressed.find((s) => field.path === s || field.path.startsWith(s + '.'));
     if (cover !== undefined) {
@@ -164,11 +195,11 @@ export function resolveOutcomeWithUncertainty(
       const resolved = resolveHitPolicy(rules, field, fired, possible, facts);
       setPath(outcome, field.path, resolved.value);
       if (field.floorPath !== undefined) setPath(outcome, field.floorPath, resolved.floor ?? null);
-      if (resolved.undeterminedBy) undetermined.set(field.path, resolved.undeterminedBy);
+      if (resolved.undetermined) undetermined.set(field.path, resolved.undetermined);
     }
   }
   if (rules.undeterminedPath !== undefined) {
-    setPath(outcome, rules.undeterminedPath, Object.fromEntries(undetermined));
+    setPath(outcome, rules.undeterminedPath, Object.fromEntries([...undetermined].map(([path, u]) => [path, u.causes])));
   }
   return { outcome, undetermined };
 }
@@ -184,8 +215,8 @@ interface Hit {
 interface ResolvedField {
   value: unknown;
   floor?: unknown;
-  /** Set when the field is undetermined: the missing facts behind it. */
-  undeterminedBy?: string[];
+  /** Set when the field is undetermined. */
+  undetermined?: UndeterminedField;
 }
 
 function resolveHitPolicy(
@@ -213,17 +244,23 @@ function resolveHitPolicy(
 
   const hits = setHits(field, fired);
   const maybe = setHits(field, possible);
-  const undetermined = (by: readonly Hit[]): ResolvedField => ({
-    value: null,
-    undeterminedBy: [...new Set(by.flatMap((hit) => hit.causes ?? []))].sort(),
-  });
+  /** Undetermined: `by` could change it; without them it would be `otherwise`. */
+  const undetermined = (by: readonly Hit[], otherwise: unknown): ResolvedField => {
+    const values = new Map([[canonicalJson(otherwise), otherwise]]);
+    for (const hit of by) values.set(hit.key, hit.value);
+    return {
+      value: null,
+      undetermined: { causes: [...new Set(by.flatMap((hit) => hit.causes ?? []))].sort(), values: structuredClone([...values.values()]) },
+    };
+  };
 
   switch (field.hitPolicy) {
     case 'FIRST': {
       const first = hits[0];
       const before = maybe.filter((hit) => first === undefined || hit.order < first.order);
-      if (before.length > 0) return undetermined(before);
-      return { value: first ? structuredClone(first.value) : fallback(field, facts) };
+      const otherwise = first ? structuredClone(first.value) : fallback(field, facts);
+      if (before.length > 0) return undetermined(before, otherwise);
+      return { value: otherwise };
     }
     case 'UNIQUE': {
       const conflict = hits.find((hit) => hit.key !== hits[0].key);
@@ -233,9 +270,10 @@ function resolveHitPolicy(
           `"${hits[0].rule}" set ${hits[0].key} and rule "${conflict.rule}" set ${conflict.key}`,
         );
       }
+      const otherwise = hits.length > 0 ? structuredClone(hits[0].value) : fallback(field, facts);
       const other = maybe.filter((hit) => hits.length === 0 || hit.key !== hits[0].key);
-      if (other.length > 0) return undetermined(other);
-      return { value: hits.length > 0 ? structuredClone(hits[0].value) : fallback(field, facts) };
+      if (other.length > 0) return undetermined(other, otherwise);
+      return { value: otherwise };
     }
     case 'PRIORITY': {
       const rank = field.outputRank as ReadonlyMap<string, number>;
@@ -244,9 +282,9 @@ function resolveHitPolicy(
       const top = best(hits);
       const floor = top ? structuredClone(top.value) : null;
       const moreUrgent = maybe.filter((hit) => top === undefined || (rank.get(hit.key) as number) < (rank.get(top.key) as number));
-      if (moreUrgent.length > 0) return { ...undetermined(moreUrgent), floor };
-      const value = top ? structuredClone(top.value) : fallback(field, facts);
-      return { value, floor: top ? floor : null };
+      const otherwise = top ? structuredClone(top.value) : fallback(field, facts);
+      if (moreUrgent.length > 0) return { ...undetermined(moreUrgent, otherwise), floor };
+      return { value: otherwise, floor };
     }
     default:
       throw new Error(`outcome field "${field.path}": unknown hit policy ${String(field.hitPolicy)}`);
@@ -299,19 +337,20 @@ export function getPath(outcome: Record<string, unknown>, path: string): unknown
   return node === undefined ? null : node;
 }
 
-/** Derived facts after a stage: their values and, under `kleene` logic, which of them are unknown and why. */
+/** Derived facts after a stage: their values and, under `kleene` logic, which of them are unknown and what is known. */
 export interface DerivedFacts {
   values: Record<string, FactValue>;
-  /** Derived facts whose value is unknown, to the missing input facts behind them (sorted). */
-  unknown: Map<string, string[]>;
+  /** Derived facts whose value is unknown, with their causes and bounds. */
+  unknown: Map<string, UnknownFact>;
 }
 
 /**
  * Computes the catalog facts with `derivedFrom` from the events fired so far (run between stages):
  * `{ score, value }` is the score summary's `total`/`knownTotal`/`maxPoints`/`complete`; `{ field }` is the outcome
  * field (or floor) as resolved so far (`null` when unset or suppressed).
- * Unknown (`kleene` logic): a score `total` that is `null` for missing facts, and an undetermined field. `knownTotal`,
- * `maxPoints`, `complete` and floors are always known (lower bounds and certainties).
+ * Unknown (`kleene` logic): a score `total` that is `null` for missing facts (bounded by `totalRange`), a `maxPoints`
+ * that a rule that could fire would raise (bounded by `maxPointsUpper`), and an undetermined field (with the values
+ * it could take). `knownTotal`, `complete` and floors are always known (certainties).
  * @throws RulebookDefectError as `resolveOutcome`
  */
 export function computeDerivedFacts(
@@ -321,7 +360,7 @@ export function computeDerivedFacts(
 ): DerivedFacts {
   const { fired, possible } = asFirings(firings);
   const values: Record<string, FactValue> = {};
-  const unknown = new Map<string, string[]>();
+  const unknown = new Map<string, UnknownFact>();
   let resolved: ResolvedOutcome | undefined;
   const summaries = new Map<string, ScoreSummary>();
   for (const { name, source } of rules.derivedFacts) {
@@ -332,12 +371,16 @@ export function computeDerivedFacts(
         summaries.set(source.score, summary);
       }
       values[name] = summary[source.value];
-      if (source.value === 'total' && summary.total === null) unknown.set(name, summary.unknownBecause);
+      if (source.value === 'total' && summary.total === null) {
+        unknown.set(name, { causes: summary.unknownBecause, range: summary.totalRange });
+      } else if (source.value === 'maxPoints' && summary.maxPointsUpper > summary.maxPoints) {
+        unknown.set(name, { causes: summary.unknownBecause, range: { min: summary.maxPoints, max: summary.maxPointsUpper } });
+      }
     } else {
       resolved ??= resolveOutcomeWithUncertainty(rules, { fired, possible }, facts);
       values[name] = getPath(resolved.outcome, source.field) as FactValue;
-      const causes = resolved.undetermined.get(source.field);
-      if (causes) unknown.set(name, causes);
+      const field = resolved.undetermined.get(source.field);
+      if (field) unknown.set(name, { causes: field.causes, values: field.values });
     }
   }
   return { values, unknown };

@@ -140,6 +140,7 @@ export function compileRules(doc: RulebookDocument): CompiledRules {
     key: doc.key,
     version: doc.version,
     inputFacts: Object.freeze(inputFacts),
+    inputDomains: inputDomains(catalog, inputFacts),
     derivedFacts: Object.freeze(derivedFacts),
     stages: Object.freeze(stages),
     rules: Object.freeze(ordered),
@@ -148,6 +149,20 @@ export function compileRules(doc: RulebookDocument): CompiledRules {
     logic,
     ...(undeterminedPath !== undefined && { undeterminedPath }),
   });
+}
+
+/** The values each input fact could take, from its catalog definition (see `CompiledRules.inputDomains`). */
+function inputDomains(catalog: Record<string, FactDefinition>, inputFacts: readonly string[]): CompiledRules['inputDomains'] {
+  const domains = new Map<string, { range?: { min: number; max: number }; values?: readonly unknown[] }>();
+  for (const name of inputFacts) {
+    const { type, range, allowedValues } = catalog[name];
+    if (type === 'boolean') domains.set(name, deepFreeze({ values: [true, false] }));
+    else if (type === 'string' && allowedValues) domains.set(name, deepFreeze({ values: [...allowedValues] }));
+    else if ((type === 'number' || type === 'integer') && range?.min !== undefined && range.max !== undefined) {
+      domains.set(name, deepFreeze({ range: { min: range.min, max: range.max } }));
+    }
+  }
+  return domains;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { FactValue } from '../../rulebooks/rulebook.types.js';
 import type { CompiledRules, Evaluation, RuleExplanation } from './evaluation.types.js';
 import { computeDerivedFacts, type FiredEvent, type PossibleEvent, resolveOutcome } from './outcome-policy.js';
 import { runEngineStage } from './rule-engine.adapter.js';
-import { evaluateKleene } from './three-valued-logic.js';
+import { evaluateKleene, type UnknownFact } from './three-valued-logic.js';
 
 /**
  * Evaluates a compiled rulebook on one set of facts: pure (no I/O, no clock), and safe to run concurrently with any
@@ -38,8 +38,12 @@ export async function evaluate(rules: CompiledRules, facts: Record<string, FactV
   for (const name of rules.inputFacts) current[name] = facts[name] ?? null;
   const kleene = rules.logic === 'kleene';
   // Under Kleene logic every missing input fact is unknown, caused by itself; derived facts join after each stage.
-  let unknown = new Map<string, readonly string[]>();
-  if (kleene) for (const name of rules.inputFacts) if (current[name] === null) unknown.set(name, [name]);
+  let unknown = new Map<string, UnknownFact>();
+  if (kleene) {
+    for (const name of rules.inputFacts) {
+      if (current[name] === null) unknown.set(name, { causes: [name], ...rules.inputDomains.get(name) });
+    }
+  }
   const inputUnknown = new Map(unknown);
 
   const fired: FiredEvent[] = [];
