@@ -1,5 +1,8 @@
 import { canonicalJson } from '../common/canonical-json.js';
-import type { ExplainedFact, ExplainedRule } from './decision-record.js';
+import {
+  explainedFact, ignoredResource, missingFactDetail, type DecisionBuild, type DecisionRecord, type ExplainedFact, type ExplainedRule, type IgnoredResource,
+  type MissingFactDetail,
+} from './decision-record.js';
 
 /**
  * The shapes an auditor reads: a decision summary (search, CSV), a full decision (detail, NDJSON) and a FHIR R4
@@ -19,11 +22,13 @@ export interface DecisionSummary {
   firedRules: string[];
   idempotencyKey: string | null;
   recordHash: string | null;
+  /** The Verdict build that decided; `null` for decisions recorded before it was kept. */
+  verdict: DecisionBuild | null;
 }
 
-/** A full decision as NDJSON exports it: the summary with the explanation. */
+/** A full decision as NDJSON exports it: the summary with the explanation (the shape of `DecisionRecord.explanation`). */
 export interface DecisionExport extends DecisionSummary {
-  explanation: { rules: ExplainedRule[]; facts: Record<string, ExplainedFact>; missingFacts: string[] };
+  explanation: DecisionRecord['explanation'];
 }
 
 const CONTEXT = [['workflowInstanceId', 'workflow_instance_id'], ['sourceEventId', 'source_event_id'], ['patientRef', 'patient_ref'], ['encounterRef', 'encounter_ref']] as const;
@@ -45,29 +50,45 @@ export function decisionSummary(row: Record<string, unknown>): DecisionSummary {
     firedRules: (row.fired_rules as string[] | null) ?? [],
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
     recordHash: (row.record_hash as string | null) ?? null,
+    verdict: row.verdict_version === null || row.verdict_version === undefined ? null
+      : { version: row.verdict_version as string, commit: row.verdict_commit as string },
   };
 }
 
-/** The full export of a row that carries `rules` and `facts` aggregated as JSON (see the export query). */
+/**
+ * The full export of a row that carries `rules` and `facts` aggregated as JSON, `fact_patient_ref` and
+ * `ignored_resources` (see the export query): the explanation as `GET /v1/decisions/{id}` shows it.
+ */
 export function decisionExport(row: Record<string, unknown>): DecisionExport {
   const facts: Record<string, ExplainedFact> = {};
   const missingFacts: string[] = [];
+  const missingFactDetails: Record<string, MissingFactDetail> = {};
   for (const f of (row.facts as Record<string, unknown>[] | null) ?? []) {
     if (f.source === 'missing') {
       missingFacts.push(f.name as string);
+      if (f.missingReason !== null && f.missingReason !== undefined) {
+        missingFactDetails[f.name as string] = missingFactDetail({ ...(f as unknown as MissingFactDetail), reason: f.missingReason as string,
+          detail: f.missingDetail as string });
+      }
       continue;
     }
-    const fact: Record<string, unknown> = { value: f.value ?? null };
-    for (const key of ['unit', 'source', 'reference', 'code', 'effective', 'rawValue', 'rawUnit']) if (f[key] !== null && f[key] !== undefined) fact[key] = f[key];
-    facts[f.name as string] = fact as unknown as ExplainedFact;
+    facts[f.name as string] = explainedFact(f as unknown as ExplainedFact);
   }
-  return { ...decisionSummary(row), explanation: { rules: (row.rules as ExplainedRule[] | null) ?? [], facts, missingFacts } };
+  return {
+    ...decisionSummary(row),
+    explanation: {
+      rules: (row.rules as ExplainedRule[] | null) ?? [], facts, missingFacts, missingFactDetails,
+      ignoredResources: ((row.ignored_resources as IgnoredResource[] | null) ?? []).map(ignoredResource),
+      patient: (row.fact_patient_ref as string | null | undefined) ?? null,
+    },
+  };
 }
 
 /** CSV columns of the `csv` export, in order. */
 export const CSV_COLUMNS = [
   'decisionId', 'evaluatedAt', 'asOf', 'caller', 'requestId', 'rulebookKey', 'rulebookVersion', 'contentHash', 'rulebookStatusAtDecision',
   'patientRef', 'encounterRef', 'workflowInstanceId', 'sourceEventId', 'outcome', 'firedRules', 'idempotencyKey', 'recordHash',
+  'verdictVersion', 'verdictCommit',
 ] as const;
 
 /**
@@ -91,7 +112,7 @@ export function csvLine(s: DecisionSummary): string {
   const cells = [
     s.decisionId, s.evaluatedAt, s.asOf, s.caller, s.requestId, s.rulebook.key, s.rulebook.version, s.rulebook.contentHash, s.rulebook.statusAtDecision,
     s.context.patientRef, s.context.encounterRef, s.context.workflowInstanceId, s.context.sourceEventId, canonicalJson(s.outcome),
-    s.firedRules.join(';'), s.idempotencyKey, s.recordHash,
+    s.firedRules.join(';'), s.idempotencyKey, s.recordHash, s.verdict?.version, s.verdict?.commit,
   ];
   return cells.map(csvCell).join(',') + '\r\n';
 }
@@ -113,7 +134,8 @@ export const IDENTIFIER_SYSTEMS = {
  * - `source`: Verdict, source type 4 (Application Server).
  * - `entity`: the patient (type 1 Person, role 1 Patient) when known, the encounter (type 2, role 4 Domain Resource)
  *   when known, the rulebook version (type 2 System Object, role 5 Master file, its content hash in `detail`) and the
- *   decision (type 2 System Object, role 3 Report; `detail`: request id, asOf, fired rules, record hash).
+ *   decision (type 2 System Object, role 3 Report; `detail`: request id, asOf, fired rules, record hash, and the
+ *   Verdict build that decided as `verdictVersion` and `verdictCommit`).
  */
 export function decisionAuditEvent(s: DecisionSummary): Record<string, unknown> {
   const entity: Record<string, unknown>[] = [];
@@ -154,6 +176,7 @@ export function decisionAuditEvent(s: DecisionSummary): Record<string, unknown> 
       ...(s.context.sourceEventId ? [{ type: 'sourceEventId', valueString: s.context.sourceEventId }] : []),
       ...(s.idempotencyKey ? [{ type: 'idempotencyKey', valueString: s.idempotencyKey }] : []),
       ...(s.recordHash ? [{ type: 'recordHash', valueString: s.recordHash }] : []),
+      ...(s.verdict ? [{ type: 'verdictVersion', valueString: s.verdict.version }, { type: 'verdictCommit', valueString: s.verdict.commit }] : []),
     ],
   });
   return {

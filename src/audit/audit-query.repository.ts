@@ -27,16 +27,19 @@ export interface AccessRecord {
 /** Columns of a search row: the decision and the names of the rules that fired, in evaluation order. */
 const SUMMARY_COLUMNS = `d.id, d.evaluated_at, d.as_of, d.caller, d.request_id, d.rulebook_key, d.rulebook_version, d.content_hash,
   d.rulebook_status, d.outcome, d.workflow_instance_id, d.source_event_id, d.patient_ref, d.encounter_ref, d.idempotency_key, d.record_hash,
+  d.verdict_version, d.verdict_commit,
   ARRAY(SELECT r.name FROM decision_rule r WHERE r.decision_id = d.id AND r.evaluated_at = d.evaluated_at AND r.fired ORDER BY r.ordinal) AS fired_rules`;
 
-/** The explanation rows of a decision aggregated as JSON (instants as RFC 3339 UTC with milliseconds). */
+/** The explanation of a decision: its rows aggregated as JSON (instants as RFC 3339 UTC with milliseconds), the facts' patient, the resources left out. */
 const EXPLANATION_COLUMNS = `
+  d.fact_patient_ref, d.ignored_resources,
   (SELECT jsonb_agg(jsonb_build_object('name', r.name, 'stage', r.stage, 'fired', r.fired, 'priority', r.priority, 'event', r.event,
                                        'conditions', r.conditions) ORDER BY r.ordinal)
      FROM decision_rule r WHERE r.decision_id = d.id AND r.evaluated_at = d.evaluated_at) AS rules,
   (SELECT jsonb_agg(jsonb_build_object('name', f.name, 'value', f.value, 'unit', f.unit, 'source', f.source, 'reference', f.reference,
                                        'code', f.code, 'effective', to_char(f.effective AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                                       'rawValue', f.raw_value, 'rawUnit', f.raw_unit) ORDER BY f.ordinal)
+                                       'rawValue', f.raw_value, 'rawUnit', f.raw_unit, 'status', f.status,
+                                       'missingReason', f.missing_reason, 'missingDetail', f.missing_detail) ORDER BY f.ordinal)
      FROM decision_fact f WHERE f.decision_id = d.id AND f.evaluated_at = d.evaluated_at) AS facts`;
 
 /**

@@ -11,6 +11,10 @@ import { contentHash } from '../common/canonical-json.js';
  * Absent values are `null`; instants are RFC 3339 UTC with milliseconds (PostgreSQL keeps microseconds, JavaScript
  * reads milliseconds: Verdict writes milliseconds only).
  *
+ * Members added later (the Verdict build, the facts' patient, ignored resources, a fact's FHIR status and why a fact
+ * is missing) enter the hashed object only when they have a value: a record written before they existed (NULL
+ * columns) hashes exactly as it did then and still verifies, while a new record binds every one of them.
+ *
  * The same function hashes a record when it is written (from the values sent to the database, after the JSON round
  * trip they make) and when it is verified (from the rows read back), so both sides see the same values.
  */
@@ -33,6 +37,13 @@ export interface DecisionRowContent {
   outcome: unknown;
   inputHash: string;
   idempotencyKey: string | null;
+  /** The Verdict build that decided (hashed only when not null). */
+  verdictVersion?: string | null;
+  verdictCommit?: string | null;
+  /** The patient the facts are about (hashed only when not null). */
+  factPatientRef?: string | null;
+  /** FHIR resources left out, with why (hashed only when not null). */
+  ignoredResources?: unknown;
 }
 
 /** A `decision_rule` row as hashed. */
@@ -58,6 +69,11 @@ export interface FactRowContent {
   effective: string | null;
   rawValue: unknown;
   rawUnit: string | null;
+  /** FHIR status of the source resource (hashed only when not null). */
+  status?: string | null;
+  /** Why a missing fact is missing, and how (hashed only when not null). */
+  missingReason?: string | null;
+  missingDetail?: string | null;
 }
 
 /** The chain hash before the first link: `sha256:` and 64 zeros. */
@@ -77,11 +93,17 @@ export function rulesDigest(rules: RuleRowContent[]): string {
   })));
 }
 
+/** The members of `fields` whose value is neither null nor undefined (the later additions to the hashed content). */
+function whenPresent(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== undefined));
+}
+
 /** `sha256:<hex>` content hash of the fact rows (in ordinal order). */
 export function factsDigest(facts: FactRowContent[]): string {
   return contentHash([...facts].sort((a, b) => a.ordinal - b.ordinal).map((f) => ({
     ordinal: f.ordinal, name: f.name, value: f.value ?? null, unit: f.unit ?? null, source: f.source, reference: f.reference ?? null,
     code: f.code ?? null, effective: instant(f.effective), rawValue: f.rawValue ?? null, rawUnit: f.rawUnit ?? null,
+    ...whenPresent({ status: f.status, missingReason: f.missingReason, missingDetail: f.missingDetail }),
   })));
 }
 
@@ -112,6 +134,8 @@ export function auditRecordHash(decision: DecisionRowContent, rules: string, fac
     outcome: decision.outcome ?? null,
     inputHash: decision.inputHash,
     idempotencyKey: decision.idempotencyKey ?? null,
+    ...whenPresent({ verdictVersion: decision.verdictVersion, verdictCommit: decision.verdictCommit, factPatientRef: decision.factPatientRef,
+      ignoredResources: decision.ignoredResources }),
     rules,
     facts,
   });
@@ -135,6 +159,8 @@ export function decisionRowContent(row: Record<string, unknown>): DecisionRowCon
     workflowInstanceId: (row.workflow_instance_id as string | null) ?? null, sourceEventId: (row.source_event_id as string | null) ?? null,
     patientRef: (row.patient_ref as string | null) ?? null, encounterRef: (row.encounter_ref as string | null) ?? null,
     outcome: row.outcome ?? null, inputHash: row.input_hash as string, idempotencyKey: (row.idempotency_key as string | null) ?? null,
+    verdictVersion: (row.verdict_version as string | null | undefined) ?? null, verdictCommit: (row.verdict_commit as string | null | undefined) ?? null,
+    factPatientRef: (row.fact_patient_ref as string | null | undefined) ?? null, ignoredResources: row.ignored_resources ?? null,
   };
 }
 
@@ -148,5 +174,7 @@ export function ruleRowContent(row: Record<string, unknown>): RuleRowContent {
 export function factRowContent(row: Record<string, unknown>): FactRowContent {
   return { ordinal: Number(row.ordinal), name: row.name as string, value: row.value ?? null, unit: (row.unit as string | null) ?? null,
     source: row.source as string, reference: (row.reference as string | null) ?? null, code: (row.code as string | null) ?? null,
-    effective: instant(row.effective as Date | null), rawValue: row.raw_value ?? null, rawUnit: (row.raw_unit as string | null) ?? null };
+    effective: instant(row.effective as Date | null), rawValue: row.raw_value ?? null, rawUnit: (row.raw_unit as string | null) ?? null,
+    status: (row.status as string | null | undefined) ?? null, missingReason: (row.missing_reason as string | null | undefined) ?? null,
+    missingDetail: (row.missing_detail as string | null | undefined) ?? null };
 }

@@ -64,7 +64,7 @@ export class AuditController {
   @Get('decisions/:decisionId')
   @ApiOperation({ summary: 'One decision for auditors', description: 'The decision with its explanation (facts with their FHIR provenance), the rulebook version status then and now, caller, request and idempotency identifiers, record hash and chain link.' })
   @ApiParam({ name: 'decisionId', description: 'decision id (UUID)' })
-  @ApiResponse({ status: 200, description: 'The decision' })
+  @ApiResponse({ status: 200, description: 'The decision as GET /v1/decisions/{id} shows it (with verdict and the explanation\'s missingFactDetails, ignoredResources, patient), plus caller, requestId, inputHash, idempotencyKey, rulebookVersion {status, active} and integrity {recordHash, chain}' })
   @ApiResponse({ status: 401, ...PROBLEM }) @ApiResponse({ status: 403, ...PROBLEM }) @ApiResponse({ status: 404, ...PROBLEM })
   async detail(@Req() request: AuthenticatedRequest, @Param('decisionId') decisionId: string): Promise<DecisionAuditDetail> {
     return this.audit.detail(request.principal, decisionId, String(request.id), pathOf(request));

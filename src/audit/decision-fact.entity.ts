@@ -43,4 +43,16 @@ export class DecisionFactEntity {
 
   @Column({ name: 'raw_unit', type: 'text', nullable: true })
   rawUnit: string | null;
+
+  /** FHIR status of the resource the value came from (`Observation.status`), when known. */
+  @Column({ type: 'text', nullable: true })
+  status: string | null;
+
+  /** On a `missing` row: why (`stale`, `status-not-accepted`, `unreadable`, …); then `reference`… describe the unused reading. */
+  @Column({ name: 'missing_reason', type: 'text', nullable: true })
+  missingReason: string | null;
+
+  /** On a `missing` row: the sentence explaining why. */
+  @Column({ name: 'missing_detail', type: 'text', nullable: true })
+  missingDetail: string | null;
 }

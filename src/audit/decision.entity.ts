@@ -64,4 +64,20 @@ export class DecisionEntity {
    */
   @Column({ name: 'record_hash', type: 'text', nullable: true })
   recordHash: string | null;
+
+  /** The Verdict build that decided: package version (`0.1.0`); NULL for decisions recorded before it was kept. */
+  @Column({ name: 'verdict_version', type: 'text', nullable: true })
+  verdictVersion: string | null;
+
+  /** The Verdict build that decided: git commit, or `unknown`; NULL for decisions recorded before it was kept. */
+  @Column({ name: 'verdict_commit', type: 'text', nullable: true })
+  verdictCommit: string | null;
+
+  /** The patient the facts were taken about (`explanation.patient`), when one was identified. */
+  @Column({ name: 'fact_patient_ref', type: 'text', nullable: true })
+  factPatientRef: string | null;
+
+  /** FHIR resources left out by the intake, with why (`explanation.ignoredResources`); NULL when none. */
+  @Column({ name: 'ignored_resources', type: 'jsonb', nullable: true })
+  ignoredResources: unknown[] | null;
 }

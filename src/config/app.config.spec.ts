@@ -51,6 +51,31 @@ describe('loadAppConfig', () => {
     expect(() => loadAppConfig({ APPROVALS_REQUIRED: value })).toThrow(message);
   });
 
+  it('needs one safety-officer approval for triage and none for other kinds unless SAFETY_APPROVALS_REQUIRED says otherwise', () => {
+    expect(loadAppConfig({}).safetyApprovalsRequired).toEqual({ triage: 1, 'scheduling-eligibility': 0 });
+    expect(loadAppConfig({ SAFETY_APPROVALS_REQUIRED: '{"scheduling-eligibility":1}' }).safetyApprovalsRequired).toEqual({ triage: 0, 'scheduling-eligibility': 1 });
+    expect(loadAppConfig({ SAFETY_APPROVALS_REQUIRED: '{"triage":0}' }).safetyApprovalsRequired).toEqual({ triage: 0, 'scheduling-eligibility': 0 });
+  });
+
+  it.each([
+    ['not json', /SAFETY_APPROVALS_REQUIRED must be a JSON object/],
+    ['{"triage":true}', /SAFETY_APPROVALS_REQUIRED.triage must be an integer from 0 to 10/],
+    ['{"triage":-1}', /SAFETY_APPROVALS_REQUIRED.triage must be an integer from 0 to 10/],
+    ['{"triage":11}', /SAFETY_APPROVALS_REQUIRED.triage must be an integer from 0 to 10/],
+    ['{"radiology":1}', /SAFETY_APPROVALS_REQUIRED: unknown rulebook kind "radiology"/],
+  ])('refuses SAFETY_APPROVALS_REQUIRED=%s', (value, message) => {
+    expect(() => loadAppConfig({ SAFETY_APPROVALS_REQUIRED: value })).toThrow(message);
+  });
+
+  it('accepts a safety officer token role and a VERDICT_COMMIT override, and refuses a commit that is not hex', () => {
+    const hash = 'b'.repeat(64);
+    const config = loadAppConfig({ AUTH_TOKENS: JSON.stringify([{ subject: 'cso', roles: ['rulebook:approve', 'safety:approve'], tokenSha256: hash }]),
+      VERDICT_COMMIT: '0123456789abcdef0123456789abcdef01234567' });
+    expect(config.tokens[0].roles).toEqual(['rulebook:approve', 'safety:approve']);
+    expect(config.verdictCommit).toBe('0123456789abcdef0123456789abcdef01234567');
+    expect(() => loadAppConfig({ VERDICT_COMMIT: 'main; rm -rf' })).toThrow(/VERDICT_COMMIT must be a git commit id/);
+  });
+
   it('refuses a RULEBOOK_POLL_SECONDS outside 1-3600', () => {
     expect(() => loadAppConfig({ RULEBOOK_POLL_SECONDS: '0' })).toThrow(/RULEBOOK_POLL_SECONDS must be an integer from 1 to 3600/);
   });

@@ -9,8 +9,11 @@ export interface ConfiguredToken {
   tokenSha256: string;
 }
 
-/** Roles of the contract (`../CONTRACT.md`, "Who calls it"). `admin` holds every role. */
-export const ROLES = ['decision:evaluate', 'rulebook:author', 'rulebook:approve', 'audit:read', 'admin'] as const;
+/**
+ * Roles of the contract (`../CONTRACT.md`, "Who calls it"). `admin` holds every role. `safety:approve` is the clinical
+ * safety officer's: held with `rulebook:approve`, an approval counts as a safety-officer approval too.
+ */
+export const ROLES = ['decision:evaluate', 'rulebook:author', 'rulebook:approve', 'safety:approve', 'audit:read', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -32,6 +35,13 @@ export interface AppConfig {
   rateLimitPerSecond: number;
   /** Distinct approvals a rulebook version of each kind needs before it is approved (four-eyes: never its author). */
   approvalsRequired: Record<RulebookKind, number>;
+  /**
+   * Of those, how many must come from a clinical safety officer (role `safety:approve`) per kind, 0-10 (DCB0129: the
+   * clinical safety officer signs off a change to a triage rulebook). Fixed for a version when it is submitted.
+   */
+  safetyApprovalsRequired: Record<RulebookKind, number>;
+  /** `VERDICT_COMMIT`: the git commit this build came from, overriding what the build recorded (containers built without git). */
+  verdictCommit?: string;
   /** Seconds between the periodic checks for rulebook changes missed by LISTEN/NOTIFY (the safety net). */
   rulebookPollSeconds: number;
 }
@@ -46,6 +56,9 @@ export class ConfigError extends Error {
 
 /** Approvals needed per rulebook kind when `APPROVALS_REQUIRED` is unset: triage 2, every other kind 1. */
 export const DEFAULT_APPROVALS_REQUIRED: Readonly<Record<RulebookKind, number>> = Object.freeze({ triage: 2, 'scheduling-eligibility': 1 });
+
+/** Safety-officer approvals needed per kind when `SAFETY_APPROVALS_REQUIRED` is unset: triage 1, every other kind 0. */
+export const DEFAULT_SAFETY_APPROVALS_REQUIRED: Readonly<Record<RulebookKind, number>> = Object.freeze({ triage: 1, 'scheduling-eligibility': 0 });
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -86,30 +99,41 @@ function parseTokens(raw: string | undefined, problems: string[]): ConfiguredTok
 }
 
 /**
- * `APPROVALS_REQUIRED`: a JSON object of rulebook kind to the number of distinct approvals (1-10) a version of that
- * kind needs. Unset: triage 2, other kinds 1. Set: the kinds listed take their number, the others need 1.
+ * A per-kind count variable (`APPROVALS_REQUIRED`, `SAFETY_APPROVALS_REQUIRED`): a JSON object of rulebook kind to an
+ * integer from `min` to 10. Unset: `defaults`. Set: the kinds listed take their number, the others `min`.
  */
-function parseApprovalsRequired(raw: string | undefined, problems: string[]): Record<RulebookKind, number> {
-  if (raw === undefined || raw.trim() === '') return { ...DEFAULT_APPROVALS_REQUIRED };
-  const usage = `APPROVALS_REQUIRED must be a JSON object of rulebook kind (${RULEBOOK_KINDS.join(', ')}) to an integer from 1 to 10, e.g. {"triage":2}`;
+function parseKindCounts(name: string, raw: string | undefined, defaults: Readonly<Record<RulebookKind, number>>, min: number,
+  problems: string[]): Record<RulebookKind, number> {
+  if (raw === undefined || raw.trim() === '') return { ...defaults };
+  const usage = `${name} must be a JSON object of rulebook kind (${RULEBOOK_KINDS.join(', ')}) to an integer from ${min} to 10, e.g. {"triage":${defaults.triage}}`;
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
     problems.push(usage);
-    return { ...DEFAULT_APPROVALS_REQUIRED };
+    return { ...defaults };
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     problems.push(usage);
-    return { ...DEFAULT_APPROVALS_REQUIRED };
+    return { ...defaults };
   }
-  const result = Object.fromEntries(RULEBOOK_KINDS.map((kind) => [kind, 1])) as Record<RulebookKind, number>;
+  const result = Object.fromEntries(RULEBOOK_KINDS.map((kind) => [kind, min])) as Record<RulebookKind, number>;
   for (const [kind, count] of Object.entries(parsed)) {
-    if (!(RULEBOOK_KINDS as readonly string[]).includes(kind)) problems.push(`APPROVALS_REQUIRED: unknown rulebook kind "${kind}" (kinds: ${RULEBOOK_KINDS.join(', ')})`);
-    else if (!Number.isInteger(count) || count < 1 || count > 10) problems.push(`APPROVALS_REQUIRED.${kind} must be an integer from 1 to 10 (got ${JSON.stringify(count)})`);
+    if (!(RULEBOOK_KINDS as readonly string[]).includes(kind)) problems.push(`${name}: unknown rulebook kind "${kind}" (kinds: ${RULEBOOK_KINDS.join(', ')})`);
+    else if (!Number.isInteger(count) || count < min || count > 10) problems.push(`${name}.${kind} must be an integer from ${min} to 10 (got ${JSON.stringify(count)})`);
     else result[kind as RulebookKind] = count;
   }
   return result;
+}
+
+/** `VERDICT_COMMIT`: a git commit id, 7 to 64 hex digits (SHA-1 or SHA-256 object names, abbreviated or not). */
+function parseCommit(raw: string | undefined, problems: string[]): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (!/^[0-9a-f]{7,64}$/.test(raw.trim())) {
+    problems.push(`VERDICT_COMMIT must be a git commit id, 7 to 64 lowercase hex digits (got "${raw}")`);
+    return undefined;
+  }
+  return raw.trim();
 }
 
 /**
@@ -119,7 +143,9 @@ function parseApprovalsRequired(raw: string | undefined, problems: string[]): Re
  * (default 3000), `DATABASE_URL` (postgres:// URL; unset: embedded PostgreSQL), `DATA_DIR` (default `.data`),
  * `RULEBOOKS_DIR` (default `rulebooks`), `DB_POOL_SIZE` (default 10), `LOG_LEVEL` (default info), `AUTH_TOKENS`
  * (JSON array; required in production), `RATE_LIMIT_PER_SECOND` (default 200; 0 disables), `APPROVALS_REQUIRED`
- * (JSON object kind -> 1-10; default `{"triage":2}`, other kinds 1), `RULEBOOK_POLL_SECONDS` (default 5).
+ * (JSON object kind -> 1-10; default `{"triage":2}`, other kinds 1), `SAFETY_APPROVALS_REQUIRED` (JSON object kind -> 0-10;
+ * default `{"triage":1}`, other kinds 0), `VERDICT_COMMIT` (git commit id; default: the one the build recorded),
+ * `RULEBOOK_POLL_SECONDS` (default 5).
  *
  * @param env the process environment
  * @returns the configuration
@@ -157,7 +183,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel,
     tokens,
     rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 200, 0, 1_000_000, problems),
-    approvalsRequired: parseApprovalsRequired(env.APPROVALS_REQUIRED, problems),
+    approvalsRequired: parseKindCounts('APPROVALS_REQUIRED', env.APPROVALS_REQUIRED, DEFAULT_APPROVALS_REQUIRED, 1, problems),
+    safetyApprovalsRequired: parseKindCounts('SAFETY_APPROVALS_REQUIRED', env.SAFETY_APPROVALS_REQUIRED, DEFAULT_SAFETY_APPROVALS_REQUIRED, 0, problems),
+    verdictCommit: parseCommit(env.VERDICT_COMMIT, problems),
     rulebookPollSeconds: integer(env, 'RULEBOOK_POLL_SECONDS', 5, 1, 3600, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);

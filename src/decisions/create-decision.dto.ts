@@ -1,6 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsISO8601, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
 
 /** Workflow context stored with the decision and returned with it; every field is searchable in the audit. */
 export class DecisionContextDto {
@@ -12,7 +23,9 @@ export class DecisionContextDto {
   @IsOptional() @IsString() @Length(1, 255)
   sourceEventId?: string;
 
-  @ApiPropertyOptional({ example: 'Patient/123', maxLength: 255, description: 'FHIR reference of the patient.' })
+  @ApiPropertyOptional({ example: 'Patient/123', maxLength: 255, description:
+    'FHIR reference of the patient (relative, absolute or urn:uuid). With `fhir`, only resources about this patient are used; ' +
+    'required when `fhir` holds or refers to more than one patient (else 422 AMBIGUOUS_PATIENT).' })
   @IsOptional() @IsString() @Length(1, 255)
   patientRef?: string;
 
@@ -50,6 +63,18 @@ export class CreateDecisionDto {
   @IsOptional() @IsString() @Matches(RFC3339, { message: 'asOf must be an RFC 3339 date-time with a time zone, e.g. 2026-11-21T09:30:00.000Z' })
   @IsISO8601({ strict: true }, { message: 'asOf must be a valid RFC 3339 date-time' })
   asOf?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['ServiceRequest', 'Coverage'],
+    maxItems: 50,
+    description:
+      'FHIR resource types for which `fhir` holds every resource of the patient (the caller searched for all of them). ' +
+      'A rulebook fact with `absentMeans: unknown-unless-complete` reads "none found" as false only for a type listed here; otherwise it is missing (unknown).',
+  })
+  @IsOptional() @IsArray() @ArrayMaxSize(50) @ArrayUnique()
+  @IsString({ each: true }) @Matches(/^[A-Z][A-Za-z]{1,63}$/, { each: true, message: 'fhirSearchComplete items must be FHIR resource type names such as ServiceRequest' })
+  fhirSearchComplete?: string[];
 
   @ApiPropertyOptional({ type: DecisionContextDto })
   @IsOptional() @IsObject() @ValidateNested() @Type(() => DecisionContextDto)

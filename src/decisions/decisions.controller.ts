@@ -10,6 +10,10 @@ import { DecisionRequestPipe } from './decision-request.pipe.js';
 import { DecisionsService } from './decisions.service.js';
 
 const PROBLEM = { description: 'RFC 9457 problem details (application/problem+json)' };
+const DECISION = '{decisionId, rulebook: {key, version, contentHash}, verdict: {version, commit} (the Verdict build that decided; null for decisions '
+  + 'recorded before it was kept), outcome, explanation: {rules, facts, missingFacts, missingFactDetails: {fact: {reason (stale, status-not-accepted, '
+  + 'unreadable, reference-time-missing, not-in-supplied-data), detail, reference?, effective?, code?, rawValue?, rawUnit?, status?}}, '
+  + 'ignoredResources: [{reference, resourceType, reason, detail, fact?}], patient (or null)}, asOf, evaluatedAt, context}';
 
 /** `POST /v1/decisions` and `GET /v1/decisions/{id}` (contract "Decisions"). */
 @ApiTags('decisions')
@@ -22,10 +26,12 @@ export class DecisionsController {
   @HttpCode(201)
   @RequireRoles('decision:evaluate')
   @ApiOperation({ summary: 'Evaluate a rulebook and record the explained decision',
-    description: 'The decision is committed to the audit record before the response is sent; if that fails the answer is 503 and no decision.' })
+    description: 'The decision is committed to the audit record before the response is sent; if that fails the answer is 503 and no decision. '
+      + 'A rulebook version that contradicts its own outcome policy on the input (overlapping score bands, a UNIQUE field set to two values) '
+      + 'answers 409 RULEBOOK_DEFECT naming the version, the parameter or field and both rules, and decides nothing.' })
   @ApiBody({ type: CreateDecisionDto })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1-255 printable ASCII; replays the original response for the same body.' })
-  @ApiResponse({ status: 201, description: 'The decision (Location: /v1/decisions/{id}); on replay, header Idempotent-Replayed: true.' })
+  @ApiResponse({ status: 201, description: `The decision (Location: /v1/decisions/{id}); on replay, header Idempotent-Replayed: true. ${DECISION}` })
   @ApiResponse({ status: 400, ...PROBLEM }) @ApiResponse({ status: 401, ...PROBLEM }) @ApiResponse({ status: 403, ...PROBLEM })
   @ApiResponse({ status: 404, ...PROBLEM }) @ApiResponse({ status: 409, ...PROBLEM }) @ApiResponse({ status: 413, ...PROBLEM })
   @ApiResponse({ status: 422, ...PROBLEM }) @ApiResponse({ status: 429, ...PROBLEM }) @ApiResponse({ status: 503, ...PROBLEM })
@@ -48,7 +54,7 @@ export class DecisionsController {
   @Get(':decisionId')
   @RequireRoles('audit:read', 'decision:evaluate')
   @ApiOperation({ summary: 'Read a stored decision', description: 'Auditors read any decision; a workflow engine reads the decisions it created.' })
-  @ApiResponse({ status: 200, description: 'The stored decision, in the shape POST returned.' })
+  @ApiResponse({ status: 200, description: `The stored decision, in the shape POST returned: ${DECISION}` })
   @ApiResponse({ status: 401, ...PROBLEM }) @ApiResponse({ status: 403, ...PROBLEM }) @ApiResponse({ status: 404, ...PROBLEM })
   async read(@Req() request: AuthenticatedRequest, @Param('decisionId') decisionId: string): Promise<DecisionRecord> {
     return this.decisions.find(request.principal, decisionId, hasRole(request.principal, 'audit:read'));

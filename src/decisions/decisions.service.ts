@@ -1,17 +1,20 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { QueryFailedError } from 'typeorm';
 import { DecisionAuditRepository } from '../audit/decision-audit.repository.js';
 import type { DecisionRecord } from '../audit/decision-record.js';
 import type { Principal } from '../auth/principal.js';
 import { DomainError } from '../common/domain-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import { verdictBuild, type VerdictBuild } from '../config/build-info.js';
 import { takeInFacts } from '../facts/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RulebookRegistry } from '../rulebooks/rulebook-registry.service.js';
 import { CompiledRulebookCache } from './compiled-rulebook.cache.js';
 import type { CreateDecisionDto } from './create-decision.dto.js';
 import { buildExplanation, ruleInput } from './decision-explanation.js';
-import { evaluate } from './evaluation/index.js';
+import { evaluate, RulebookDefectError } from './evaluation/index.js';
+import { annotateOutcomeFacts } from './outcome-fact-annotation.js';
 
 /** The result of `decide`: the record and whether it is a replay of an earlier request with the same key. */
 export interface DecisionResult {
@@ -20,6 +23,23 @@ export interface DecisionResult {
 }
 
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+
+/**
+ * 409 `RULEBOOK_DEFECT`: the rulebook version contradicts its own outcome policy on this input (two rules set
+ * different values of a `UNIQUE` field, or score one parameter twice), so no decision is given and nothing is
+ * recorded. The detail names the version, the field or score parameter and both rules. The caller cannot fix it;
+ * the rulebook's owners must publish a corrected version (the quality gate's static checks exist to refuse such a
+ * version before approval).
+ */
+function rulebookDefect(error: RulebookDefectError): DomainError {
+  const [first, second] = error.rules;
+  const what = error.kind === 'SCORE_PARAMETER_SCORED_TWICE'
+    ? `rules "${first}" and "${second}" both scored ${error.subject} (overlapping bands; a score parameter scores at most once)`
+    : `rules "${first}" and "${second}" set different values of outcome field "${error.subject}", whose hit policy UNIQUE requires them to agree`;
+  return new DomainError(409, 'RULEBOOK_DEFECT', 'Rulebook defect',
+    `Rulebook ${error.rulebook.key}@${error.rulebook.version} is defective for this input: ${what}. No decision was given and ` +
+    'nothing was recorded; report it to the owners of the rulebook, who must publish a corrected version.', undefined, undefined, error);
+}
 
 /**
  * `sha256:<hex>` of a request body re-serialized (JSON.stringify keeps the sender's key order), for callers that have
@@ -39,13 +59,18 @@ export function requestHash(body: unknown): string {
 @Injectable()
 export class DecisionsService {
   private readonly inFlight = new Set<string>();
+  /** The Verdict build named in every decision (package version and git commit), found once at start. */
+  private readonly build: VerdictBuild;
 
   constructor(
     private readonly registry: RulebookRegistry,
     private readonly compiled: CompiledRulebookCache,
     private readonly audit: DecisionAuditRepository,
     private readonly metrics: MetricsService,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.build = verdictBuild(config.verdictCommit);
+  }
 
   /**
    * Evaluates and records one decision.
@@ -54,7 +79,8 @@ export class DecisionsService {
    * @param requestId the request's X-Request-Id
    * @param idempotencyKey the `Idempotency-Key` header, if any
    * @param bodySha256 `sha256:<hex>` of the body's bytes as received (the input hash); computed from `body` if absent
-   * @throws DomainError 400/404/409/422 as the contract says; driver errors (mapped to 503) when the audit write fails
+   * @throws DomainError 400/404/409/422 as the contract says (409 `RULEBOOK_DEFECT` when the version contradicts its
+   *   own outcome policy on this input); driver errors (mapped to 503) when the audit write fails
    */
   async decide(principal: Principal, body: CreateDecisionDto, requestId: string, idempotencyKey?: string, bodySha256?: string): Promise<DecisionResult> {
     const started = process.hrtime.bigint();
@@ -66,6 +92,11 @@ export class DecisionsService {
         Number(process.hrtime.bigint() - started) / 1e9);
       return result;
     } catch (error) {
+      if (error instanceof RulebookDefectError) {
+        this.metrics.recordRulebookDefect(error.rulebook.key, error.rulebook.version, error.kind);
+        this.metrics.recordDecision(rulebookLabel, error.rulebook.version, 'rulebook_defect');
+        throw rulebookDefect(error);
+      }
       this.metrics.recordDecision(rulebookLabel, '', error instanceof DomainError && error.status === 503 ? 'audit_unavailable' : 'refused');
       throw error;
     }
@@ -127,13 +158,15 @@ export class DecisionsService {
     const asOf = body.asOf ? new Date(body.asOf) : new Date();
     const view = this.registry.resolveEvaluable(body.rulebook, body.version, asOf);
     const rulebook = this.compiled.get(view);
-    const intake = takeInFacts(rulebook.facts, { facts: body.facts, fhir: body.fhir, asOf });
+    const intake = takeInFacts(rulebook.facts, { facts: body.facts, fhir: body.fhir, asOf, patientRef: body.context?.patientRef, fhirSearchComplete: body.fhirSearchComplete });
     const evaluation = await evaluate(rulebook.rules, ruleInput(view.document, intake));
+    evaluation.outcome = annotateOutcomeFacts(evaluation.outcome, intake);
     const context: Record<string, string> = {};
     for (const [field, value] of Object.entries(body.context ?? {})) if (typeof value === 'string') context[field] = value;
     const record: DecisionRecord = {
       decisionId: randomUUID(),
       rulebook: { key: view.key, version: view.version, contentHash: view.contentHash },
+      verdict: { version: this.build.version, commit: this.build.commit },
       outcome: evaluation.outcome,
       explanation: buildExplanation(view.document, intake, evaluation),
       asOf: asOf.toISOString(),

@@ -5,11 +5,13 @@ import semver from 'semver';
 import type { DecisionRecord } from '../audit/decision-record.js';
 import { contentHash } from '../common/canonical-json.js';
 import { DomainError } from '../common/domain-error.js';
+import { verdictBuild } from '../config/build-info.js';
 import { compileFactCatalog, takeInFacts } from '../facts/index.js';
 import { readRulebookDirectory } from '../rulebooks/rulebook-file.loader.js';
 import { compileRules, evaluate } from './evaluation/index.js';
 import { buildExplanation, ruleInput } from './decision-explanation.js';
 import { renderExplanation } from './explanation.printer.js';
+import { annotateOutcomeFacts } from './outcome-fact-annotation.js';
 
 const USAGE = `Usage: npm run evaluate -- --rulebook <key> [--version <semver>] [--fhir <bundle.json>] [--facts '<json>'] [--as-of <RFC 3339>] [--json] [--verbose]
 
@@ -43,9 +45,11 @@ async function main(): Promise<void> {
 
   const intake = takeInFacts(compileFactCatalog(doc.facts), { facts, fhir, asOf });
   const evaluation = await evaluate(compileRules(doc), ruleInput(doc, intake));
+  evaluation.outcome = annotateOutcomeFacts(evaluation.outcome, intake);
   const record: DecisionRecord = {
     decisionId: '(dry run: not recorded)',
     rulebook: { key: doc.key, version: doc.version, contentHash: contentHash(doc) },
+    verdict: verdictBuild(),
     outcome: evaluation.outcome,
     explanation: buildExplanation(doc, intake, evaluation),
     asOf: asOf.toISOString(),

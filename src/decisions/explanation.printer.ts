@@ -26,7 +26,8 @@ function describeCondition(node: Node, depth: number): string[] {
 
 /**
  * Renders a decision for a person: the outcome, the rules that fired with the values they fired on, where each fact
- * came from (FHIR resource, LOINC code, effective time) and which facts were missing.
+ * came from (FHIR resource, LOINC code, effective time), which facts were missing and why (a stale reading with its
+ * time), the patient the facts are about and the FHIR resources left out.
  * @param record a decision as the API returns it
  * @param options `verbose` also lists every rule that did not fire
  * @returns printable text (UTF-8, LF line ends)
@@ -34,7 +35,7 @@ function describeCondition(node: Node, depth: number): string[] {
 export function renderExplanation(record: DecisionRecord, options: { verbose?: boolean } = {}): string {
   const lines: string[] = [];
   lines.push(`Rulebook ${record.rulebook.key}@${record.rulebook.version} (${record.rulebook.contentHash})`);
-  lines.push(`As of ${record.asOf}`);
+  lines.push(`As of ${record.asOf}${record.explanation.patient ? `, patient ${record.explanation.patient}` : ''}`);
   lines.push('', 'Outcome:');
   for (const [field, value] of Object.entries(record.outcome)) lines.push(`  ${field}: ${JSON.stringify(value)}`);
   const fired = record.explanation.rules.filter((r) => r.fired);
@@ -60,5 +61,12 @@ export function renderExplanation(record: DecisionRecord, options: { verbose?: b
     lines.push(`  ${name} = ${show(fact.value)}${unit}  ${from}`);
   }
   lines.push('', `Missing facts: ${record.explanation.missingFacts.length > 0 ? record.explanation.missingFacts.join(', ') : 'none'}`);
+  for (const [name, why] of Object.entries(record.explanation.missingFactDetails)) {
+    lines.push(`  ${name}: ${why.reason}${why.effective ? ` (reading of ${why.effective})` : ''}: ${why.detail}`);
+  }
+  if (record.explanation.ignoredResources.length > 0) {
+    lines.push('', 'Resources not used:');
+    for (const r of record.explanation.ignoredResources) lines.push(`  ${r.reference} (${r.resourceType}): ${r.reason}: ${r.detail}`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -4,6 +4,7 @@ import { compileFactCatalog, takeInFacts, type CompiledFactCatalog } from '../fa
 import type { RulebookDocument } from '../rulebooks/rulebook.types.js';
 import { ruleInput } from './decision-explanation.js';
 import { compileRules, evaluate, type CompiledRules } from './evaluation/index.js';
+import { annotateOutcomeFacts } from './outcome-fact-annotation.js';
 
 /** A fact of an audited decision as stored in `decision_fact`. */
 export interface StoredFact {
@@ -135,6 +136,7 @@ export class ImpactSimulation {
     try {
       const intake = takeInFacts(this.catalog, { facts: replayFacts(this.candidate, decision.facts), asOf: decision.asOf });
       const evaluation = await evaluate(this.rules, ruleInput(this.candidate, intake));
+      evaluation.outcome = annotateOutcomeFacts(evaluation.outcome, intake);
       outcome = evaluation.outcome;
       fired = new Set(evaluation.rules.filter((r) => r.fired).map((r) => r.name));
     } catch (error) {

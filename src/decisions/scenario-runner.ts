@@ -4,6 +4,7 @@ import { compileFactCatalog, takeInFacts } from '../facts/index.js';
 import type { RulebookDocument, RulebookScenario } from '../rulebooks/rulebook.types.js';
 import { ruleInput } from './decision-explanation.js';
 import { compileRules, evaluate } from './evaluation/index.js';
+import { annotateOutcomeFacts } from './outcome-fact-annotation.js';
 
 /** The result of one rulebook scenario. */
 export interface ScenarioResult {
@@ -66,9 +67,10 @@ async function runOne(
   scenario: RulebookScenario,
 ): Promise<ScenarioResult> {
   try {
-    const intake = takeInFacts(catalog, { facts: scenario.facts, fhir: scenario.fhir, asOf: new Date(scenario.asOf) });
+    const intake = takeInFacts(catalog, { facts: scenario.facts, fhir: scenario.fhir, asOf: new Date(scenario.asOf), fhirSearchComplete: scenario.fhirSearchComplete });
     const evaluation = await evaluate(rules, ruleInput(document, intake));
     const fired = evaluation.rules.filter((r) => r.fired).map((r) => r.name);
+    evaluation.outcome = annotateOutcomeFacts(evaluation.outcome, intake);
     const problems = subsetDifferences(scenario.expect, evaluation.outcome);
     for (const name of scenario.expectFired ?? []) if (!fired.includes(name)) problems.push(`rule ${name} was expected to fire and did not`);
     return { name: scenario.name, passed: problems.length === 0, problems, outcome: evaluation.outcome, fired };

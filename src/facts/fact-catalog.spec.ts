@@ -131,6 +131,7 @@ describe('takeInFacts: vital signs from FHIR Observations', () => {
       effective: '1999-07-02T00:00:00.000Z',
       rawValue: 26,
       rawUnit: '/min',
+      status: 'final',
     });
   });
 
@@ -150,6 +151,7 @@ describe('takeInFacts: vital signs from FHIR Observations', () => {
       effective: '2014-12-05T08:30:10.000Z',
       rawValue: 95,
       rawUnit: '%',
+      status: 'final',
     });
   });
 
@@ -210,6 +212,7 @@ describe('takeInFacts: vital signs from FHIR Observations', () => {
       effective: '2018-12-01T03:19:07.000Z',
       rawValue: 115.70196670424998,
       rawUnit: 'mm[Hg]',
+      status: 'final',
     });
     expect(facts.painScore).toMatchObject({ value: 1, unit: '{score}', rawValue: 1.2843767496709928 });
     // one second earlier, the readings of 2018-12-01 are in the future

@@ -3,16 +3,20 @@ import type { CodingToken, FactDefinition, FactType, FhirDerivation } from '../r
 import { roundHalfUp } from './decimal-rounding.js';
 import { allowedValuesProblem, factPrecision, rangeProblem } from './fact-value.js';
 import {
-  compileDerivation,
-  deriveFhirFact,
+  NEVER_ACCEPTED_OBSERVATION_STATUSES,
+  notInSuppliedData,
   type CompiledDerivation,
   type DerivationContext,
-} from './fhir-facts.mapper.js';
-import { indexFhirInput, READ_RESOURCE_TYPES, type FhirResource } from './fhir-input.js';
+  type Derived,
+} from './fhir-derivation.js';
+import { compileDerivation, deriveFhirFact } from './fhir-facts.mapper.js';
+import { fhirInputResources, indexFhirInput, READ_RESOURCE_TYPES, type FhirResource } from './fhir-input.js';
 import { parseRfc3339 } from './fhir-time.js';
 import { validateFhirInput } from './fhir-validator.js';
+import { parseIsoDuration } from './iso8601-duration.js';
+import { bindPatient } from './patient-binding.js';
 import { takeRequestFacts } from './request-facts.js';
-import { takenFact, type FactIntake, type TakenFact } from './taken-fact.js';
+import { takenFact, type FactIntake, type IgnoredResource, type MissingFactDetail, type TakenFact } from './taken-fact.js';
 import { convertUcum, isValidUcumUnit } from './ucum-units.js';
 
 /** One fact of a compiled catalog: its definition and, when it comes from FHIR, its prepared derivation. */
@@ -36,8 +40,11 @@ const FACT_TYPES = new Set<FactType>(['number', 'integer', 'boolean', 'string', 
 const OBSERVATION_VALUES: Record<string, FactType[]> = {
   quantity: ['number', 'integer'],
   'quantity-nonzero': ['boolean'],
+  'quantity-above': ['boolean'],
   coded: ['string'],
 };
+/** FHIR R4 ObservationStatus (http://hl7.org/fhir/R4/valueset-observation-status.html). */
+const OBSERVATION_STATUSES = new Set(['registered', 'preliminary', 'final', 'amended', 'corrected', 'cancelled', 'entered-in-error', 'unknown']);
 
 /**
  * Checks a rulebook's fact catalog and prepares it for {@link takeInFacts}: FHIRPath expressions are compiled with
@@ -49,7 +56,11 @@ const OBSERVATION_VALUES: Record<string, FactType[]> = {
  * rounded, in range and allowed; every coding token written `system|code`; per FHIR kind, a value type the kind can
  * produce (`quantity` -> number/integer with a unit, `quantity-nonzero` and `exists` -> boolean, `coded` and
  * `codeMap` -> string with each mapped value allowed, `patient-age` -> number/integer in a unit of time), a resource
- * type Verdict reads, and an `activeAt.at` fact that exists, is a `dateTime` and is not derived.
+ * type Verdict reads, and an `activeAt.at` (or `patient-age` `at`) fact that exists, is a `dateTime` and is not
+ * derived. Observation facts: `maxAge` an ISO 8601 duration of weeks, days, hours, minutes or seconds (observation
+ * facts only); `statuses` FHIR ObservationStatus codes, never `entered-in-error` or `cancelled`; `preferCategory`
+ * coding tokens; `quantity-above` with a threshold (a number and a valid UCUM unit) for every code it reads and no
+ * other value kind with `above`. `onUnreadable` only on a fact derived from FHIR.
  *
  * @param catalog the rulebook's `facts` (RulebookDocument.facts)
  * @throws Error naming the fact and the problem (`fact "spo2": unit '%%' is not a valid UCUM unit`)
@@ -60,7 +71,8 @@ export function compileFactCatalog(catalog: Record<string, FactDefinition>): Com
     try {
       checkDefinition(definition, catalog);
       if (definition.derivedFrom) continue;
-      const derivation = definition.fhir ? compileDerivation(definition.fhir) : undefined;
+      const maxAge = definition.maxAge === undefined ? undefined : { ms: parseIsoDuration(definition.maxAge), text: definition.maxAge };
+      const derivation = definition.fhir ? compileDerivation(definition.fhir, maxAge) : undefined;
       compiled.set(name, { name, definition, ...(derivation && { derivation }) });
     } catch (error) {
       throw new Error(`fact "${name}": ${(error as Error).message}`, { cause: error });
@@ -74,12 +86,14 @@ export function compileFactCatalog(catalog: Record<string, FactDefinition>): Com
 }
 
 /**
- * Catalog order, except that facts reading another fact as `activeAt.at` come last, after the fact they read. One
- * level is enough: only `exists` facts (booleans) read an `at` fact, and the `at` fact must be a `dateTime`.
+ * Catalog order, except that facts reading another fact as their instant (`exists` `activeAt.at`, `patient-age`
+ * `at`) come last, after the fact they read. One level is enough: only `exists` (boolean) and `patient-age` (number)
+ * facts read an `at` fact, and the `at` fact must be a `dateTime`.
  */
 function intakeOrder(facts: Iterable<CompiledFact>): CompiledFact[] {
   const readsAtFact = (fact: CompiledFact): boolean =>
-    fact.derivation?.kind === 'exists' && fact.derivation.activeAt?.atFact !== undefined;
+    (fact.derivation?.kind === 'exists' && fact.derivation.activeAt?.atFact !== undefined) ||
+    (fact.derivation?.kind === 'patient-age' && fact.derivation.atFact !== undefined);
   const all = [...facts];
   return [...all.filter((fact) => !readsAtFact(fact)), ...all.filter(readsAtFact)];
 }
@@ -108,6 +122,20 @@ function checkDefinition(definition: FactDefinition, catalog: Record<string, Fac
     throw new Error('allowedValues needs a string fact and at least one value');
   }
   if (definition.default !== undefined) checkDefault(definition);
+  if (definition.maxAge !== undefined) {
+    if (definition.fhir?.kind !== 'observation') throw new Error('maxAge applies only to facts derived from an Observation');
+    try {
+      parseIsoDuration(definition.maxAge);
+    } catch (error) {
+      throw new Error(`maxAge ${(error as Error).message}`);
+    }
+  }
+  if (definition.onUnreadable !== undefined) {
+    if (definition.onUnreadable !== 'refuse' && definition.onUnreadable !== 'missing') {
+      throw new Error(`onUnreadable '${String(definition.onUnreadable)}' is not 'refuse' or 'missing'`);
+    }
+    if (!definition.fhir) throw new Error('onUnreadable applies only to facts derived from FHIR');
+  }
   if (definition.fhir) checkFhirDerivation(definition, definition.fhir, catalog);
 }
 
@@ -151,6 +179,46 @@ function checkCodeMap(definition: FactDefinition, codeMap: Record<string, string
   }
 }
 
+/** An `at: { fact }` must name a `dateTime` fact of the catalog that is not derived. */
+function checkAtFact(what: string, at: 'asOf' | { fact: string } | undefined, catalog: Record<string, FactDefinition>): void {
+  if (at === undefined || at === 'asOf') return;
+  const target = Object.hasOwn(catalog, at.fact) ? catalog[at.fact] : undefined;
+  if (!target || target.type !== 'dateTime' || target.derivedFrom) {
+    throw new Error(`${what} fact '${at.fact}' must be a dateTime fact of the catalog that is not derived`);
+  }
+}
+
+function checkObservationRules(fhir: Extract<FhirDerivation, { kind: 'observation' }>): void {
+  if (fhir.statuses !== undefined) {
+    if (!Array.isArray(fhir.statuses) || fhir.statuses.length === 0) throw new Error('statuses must list at least one Observation.status');
+    for (const status of fhir.statuses) {
+      if (!OBSERVATION_STATUSES.has(status)) throw new Error(`statuses: '${status}' is not an R4 Observation.status (${[...OBSERVATION_STATUSES].join(', ')})`);
+      if (NEVER_ACCEPTED_OBSERVATION_STATUSES.includes(status)) throw new Error(`statuses: '${status}' may never count (the reading is a mistake or never happened)`);
+    }
+  }
+  if (fhir.preferCategory !== undefined) checkTokens('preferCategory', fhir.preferCategory);
+  if (fhir.value !== 'quantity-above') {
+    if (fhir.above !== undefined) throw new Error(`above goes only with value 'quantity-above', not '${fhir.value}'`);
+    return;
+  }
+  const above = fhir.above;
+  if (!isPlainObject(above) || Object.keys(above).length === 0) throw new Error("'quantity-above' needs a threshold per code in above");
+  checkTokens('above', Object.keys(above));
+  for (const [token, threshold] of Object.entries(above)) {
+    if (!isPlainObject(threshold) || typeof threshold.value !== 'number' || !Number.isFinite(threshold.value) || typeof threshold.unit !== 'string') {
+      throw new Error(`above['${token}'] must be { "value": number, "unit": UCUM unit }`);
+    }
+    if (!isValidUcumUnit(threshold.unit)) throw new Error(`above['${token}'] unit '${threshold.unit}' is not a valid UCUM unit`);
+  }
+  for (const code of [...fhir.codes, ...(fhir.components?.codes ?? [])]) {
+    if (!Object.hasOwn(above, code)) throw new Error(`above has no threshold for ${code}`);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function checkResourceType(type: string): void {
   if (!READ_RESOURCE_TYPES.has(type)) {
     throw new Error(`resourceType '${type}' is not one Verdict reads (${[...READ_RESOURCE_TYPES].join(', ')})`);
@@ -173,6 +241,7 @@ function checkFhirDerivation(definition: FactDefinition, fhir: FhirDerivation, c
       if (!types.includes(type)) throw new Error(`observation value '${fhir.value}' gives a ${types.join('/')}, not a ${type}`);
       if (fhir.value === 'quantity' && definition.unit === undefined) throw new Error("a 'quantity' fact needs a UCUM unit");
       if (fhir.value === 'coded') checkCodeMap(definition, fhir.codeMap);
+      checkObservationRules(fhir);
       return;
     }
     case 'patient-age':
@@ -180,6 +249,7 @@ function checkFhirDerivation(definition: FactDefinition, fhir: FhirDerivation, c
       if (definition.unit !== undefined && convertUcum(1, 'a', definition.unit) === undefined) {
         throw new Error(`patient-age cannot be expressed in '${definition.unit}' (a unit of time is needed)`);
       }
+      checkAtFact('at', fhir.at, catalog);
       return;
     case 'element':
       checkResourceType(fhir.resourceType);
@@ -191,12 +261,9 @@ function checkFhirDerivation(definition: FactDefinition, fhir: FhirDerivation, c
       if (type !== 'boolean') throw new Error(`exists gives a boolean, not a ${type}`);
       if ((fhir.codePath === undefined) !== (fhir.codes === undefined)) throw new Error('codePath and codes go together');
       if (fhir.codes !== undefined) checkTokens('codes', fhir.codes);
-      const at = fhir.activeAt?.at;
-      if (at !== undefined && at !== 'asOf') {
-        const target = Object.hasOwn(catalog, at.fact) ? catalog[at.fact] : undefined;
-        if (!target || target.type !== 'dateTime' || target.derivedFrom) {
-          throw new Error(`activeAt.at fact '${at.fact}' must be a dateTime fact of the catalog that is not derived`);
-        }
+      checkAtFact('activeAt.at', fhir.activeAt?.at, catalog);
+      if (fhir.absentMeans !== undefined && fhir.absentMeans !== 'false' && fhir.absentMeans !== 'unknown-unless-complete') {
+        throw new Error(`absentMeans '${String(fhir.absentMeans)}' is not 'false' or 'unknown-unless-complete'`);
       }
       return;
     }
@@ -213,6 +280,16 @@ export interface FactIntakeInput {
   fhir?: unknown;
   /** The evaluation instant: ages are computed and the latest Observation chosen at this time. */
   asOf: Date;
+  /**
+   * The request's `context.patientRef`: the decision's patient, as a relative (`Patient/123`), absolute or
+   * `urn:uuid:` reference. Without it the patient is the one Patient resource of the input (see `bindPatient`).
+   */
+  patientRef?: string;
+  /**
+   * The request's `fhirSearchComplete`: FHIR resource types (`ServiceRequest`, `Coverage`) for which the caller
+   * states that the input holds every resource of the patient, so that none found means none exists.
+   */
+  fhirSearchComplete?: readonly string[];
 }
 
 /**
@@ -220,18 +297,26 @@ export interface FactIntakeInput {
  * `derivedFrom`, the request's explicit value, else the value derived from FHIR R4 by the catalog's `fhir`
  * derivation (see `fhir-facts.mapper.ts`), else the catalog `default`, else missing.
  *
- * Values are canonical: in the catalog's UCUM unit, rounded half up once to its `precision` (integers to 0 places),
- * checked against `range` (inclusive) after rounding; `rawValue`/`rawUnit` keep what was found. The FHIR input is
- * validated first (`validateFhirInput`) and indexed once, so a 1 MB Synthea bundle takes a few milliseconds.
+ * Only FHIR resources about the decision's patient are read (`bindPatient`: `patientRef`, else the one Patient,
+ * else the one patient referred to); the others are listed in `ignoredResources` with why. Values are canonical: in
+ * the catalog's UCUM unit, rounded half up once to its `precision` (integers to 0 places), checked against `range`
+ * (inclusive) after rounding; `rawValue`/`rawUnit` keep what was found. Every missing fact has a reason in
+ * `missingDetails` (`not-in-supplied-data`, `stale`, `status-not-accepted`, `unreadable`, `reference-time-missing`);
+ * the catalog `default` stands in only for a fact not in the data supplied, never for a stale, unreadable or refused
+ * one. The FHIR input is validated first (`validateFhirInput`) and indexed once, so a 1 MB Synthea bundle takes a
+ * few milliseconds.
  *
  * Errors, checked in this order, each listing every problem found:
  * @throws DomainError 400 `VALIDATION_FAILED`: an unknown or `derivedFrom` fact name, a value of the wrong JSON type,
  *   a `dateTime` that is not RFC 3339 (pointers `/facts/<name>`, `/facts/<name>/value`, `/facts/<name>/unit`); or an
  *   invalid `asOf` (`/asOf`)
  * @throws DomainError 422 `FHIR_INVALID`: the FHIR input is not valid FHIR R4 (pointers into `/fhir`)
+ * @throws DomainError 422 `AMBIGUOUS_PATIENT` (pointer `/fhir`): the input holds two or more Patients, or refers to
+ *   two or more patients, and `patientRef` does not say which one; or `patientRef` matches two Patients
  * @throws DomainError 422 `UNPROCESSABLE_FACTS`: a request unit not convertible to the catalog unit
- *   (`/facts/<name>/unit`), a value out of range or a string not allowed (`/facts/<name>`), a FHIR value with an
- *   inconvertible unit or out of range (`/fhir/entry/12/resource/valueQuantity[/value]`), a birthDate after `asOf`
+ *   (`/facts/<name>/unit`), a value out of range or a string not allowed (`/facts/<name>`); for facts without
+ *   `onUnreadable: missing`, a FHIR value with no or an inconvertible unit or out of range
+ *   (`/fhir/entry/12/resource/valueQuantity[/value]`), a birthDate after the age's instant
  */
 export function takeInFacts(catalog: CompiledFactCatalog, input: FactIntakeInput): FactIntake {
   const { asOf } = input;
@@ -242,42 +327,69 @@ export function takeInFacts(catalog: CompiledFactCatalog, input: FactIntakeInput
   if (request.invalid.length > 0) throw validationFailed('The request facts are not valid.', request.invalid);
 
   const taken = new Map<string, TakenFact>();
-  let context: DerivationContext | undefined;
+  const ignored: IgnoredResource[] = [];
+  let patient = input.patientRef;
+  let resources: ReturnType<typeof fhirInputResources> = [];
   if (input.fhir !== undefined) {
     validateFhirInput(input.fhir);
-    context = { index: indexFhirInput(input.fhir as FhirResource), asOf, taken, effectiveTimes: new Map() };
+    const binding = bindPatient(fhirInputResources(input.fhir as FhirResource), input.patientRef);
+    resources = binding.counted;
+    ignored.push(...binding.ignored);
+    patient = binding.patient;
   }
+  const context: DerivationContext = {
+    index: indexFhirInput(resources),
+    hasFhir: input.fhir !== undefined,
+    asOf,
+    taken,
+    effectiveTimes: new Map(),
+    searchComplete: new Set(input.fhirSearchComplete ?? []),
+    ignored,
+  };
 
   const problems = [...request.unprocessable];
+  const details = new Map<string, MissingFactDetail>();
   for (const fact of catalog.intakeOrder) {
     // A request value that was rejected is reported; FHIR and the default must not silently stand in for it.
     if (request.rejected.has(fact.name)) continue;
-    const value = request.taken.get(fact.name) ?? fromFhirOrDefault(fact, context, problems);
+    const value = request.taken.get(fact.name) ?? fromFhirOrDefault(fact, context, problems, details);
     if (value) taken.set(fact.name, value);
   }
   if (problems.length > 0) {
     throw unprocessable('UNPROCESSABLE_FACTS', 'Some facts cannot be used: see errors.', problems);
   }
+  const missing = catalog.catalogOrder.filter((name) => !taken.has(name));
   return {
     facts: Object.fromEntries(catalog.catalogOrder.filter((name) => taken.has(name)).map((name) => [name, taken.get(name) as TakenFact])),
-    missing: catalog.catalogOrder.filter((name) => !taken.has(name)),
+    missing,
+    missingDetails: Object.fromEntries(missing.map((name) => [name, details.get(name) as MissingFactDetail])),
+    ignoredResources: ignored,
+    ...(patient !== undefined && { patient }),
   };
 }
 
-/** A fact the request did not send: derived from FHIR when it can be, else the catalog default, else undefined. */
+/**
+ * A fact the request did not send: derived from FHIR when it can be, else the catalog default when the data
+ * supplied has no value for it, else undefined with its reason in `details` (or its problem in `problems`).
+ */
 function fromFhirOrDefault(
-  { definition, derivation }: CompiledFact,
-  context: DerivationContext | undefined,
+  { name, definition, derivation }: CompiledFact,
+  context: DerivationContext,
   problems: ProblemPointer[],
+  details: Map<string, MissingFactDetail>,
 ): TakenFact | undefined {
-  if (derivation && context) {
-    const derived = deriveFhirFact(definition, derivation, context);
-    if (derived && 'problem' in derived) {
-      problems.push(derived.problem);
-      return undefined;
-    }
-    if (derived) return derived.fact;
+  const derived: Derived = derivation
+    ? deriveFhirFact(name, definition, derivation, context)
+    : notInSuppliedData('not in the request facts (the rulebook derives it from no FHIR resource)');
+  if ('fact' in derived) return derived.fact;
+  if ('problem' in derived) {
+    if (definition.onUnreadable === 'missing') details.set(name, derived.unreadable);
+    else problems.push(derived.problem);
+    return undefined;
   }
-  if (definition.default === undefined) return undefined;
-  return takenFact('default', { value: definition.default, unit: definition.unit });
+  if (derived.missing.reason === 'not-in-supplied-data' && definition.default !== undefined) {
+    return takenFact('default', { value: definition.default, unit: definition.unit });
+  }
+  details.set(name, derived.missing);
+  return undefined;
 }

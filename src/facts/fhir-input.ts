@@ -22,6 +22,8 @@ export interface FhirInputResource {
   pointer: string;
   /** `resourceType/id`, else the bundle entry's `fullUrl`, else undefined. */
   reference?: string;
+  /** The bundle entry's `fullUrl`, when it has one. */
+  fullUrl?: string;
   /** Position in bundle order (0 for a single resource). */
   position: number;
 }
@@ -59,7 +61,7 @@ export function isObject(value: unknown): value is Record<string, unknown> {
  * searchset, …), or the single resource itself. Entries without a resource are skipped; resources inside nested
  * Bundles and `contained` resources are not read. Expects input that passed `validateFhirInput`.
  */
-function fhirInputResources(fhir: FhirResource): FhirInputResource[] {
+export function fhirInputResources(fhir: FhirResource): FhirInputResource[] {
   if (fhir.resourceType !== 'Bundle') {
     return [{ resource: fhir, pointer: '/fhir', reference: referenceOf(fhir), position: 0 }];
   }
@@ -73,6 +75,7 @@ function fhirInputResources(fhir: FhirResource): FhirInputResource[] {
       resource,
       pointer: jsonPointer('fhir', 'entry', index, 'resource'),
       reference: referenceOf(resource) ?? fullUrl,
+      ...(fullUrl !== undefined && { fullUrl }),
       position: index,
     });
   });
@@ -83,11 +86,14 @@ function referenceOf(resource: FhirResource): string | undefined {
   return typeof resource.id === 'string' ? `${resource.resourceType}/${resource.id}` : undefined;
 }
 
-/** Indexes validated FHIR input (see {@link FhirInputIndex}); one pass over the bundle. */
-export function indexFhirInput(fhir: FhirResource): FhirInputIndex {
+/**
+ * Indexes the resources of validated FHIR input (see {@link FhirInputIndex}) that facts may be derived from: those
+ * of the read types (patient binding has already left out the resources about other patients); one pass.
+ */
+export function indexFhirInput(resources: readonly FhirInputResource[]): FhirInputIndex {
   const byType = new Map<string, FhirInputResource[]>();
   const observationsByCode = new Map<CodingToken, FhirInputResource[]>();
-  for (const item of fhirInputResources(fhir)) {
+  for (const item of resources) {
     const type = item.resource.resourceType;
     if (!READ_RESOURCE_TYPES.has(type)) continue;
     appendTo(byType, type, item);

@@ -2,12 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** How a decision request ended, as counted in `verdict_decisions_total`. */
-export type DecisionResultLabel = 'decided' | 'replayed' | 'refused' | 'audit_unavailable';
+export type DecisionResultLabel = 'decided' | 'replayed' | 'refused' | 'audit_unavailable' | 'rulebook_defect';
+
+/** What contradicted a rulebook's own outcome policy at run time (`RulebookDefectError.kind`). */
+export type RulebookDefectKind = 'HIT_POLICY_VIOLATION' | 'SCORE_PARAMETER_SCORED_TWICE';
 
 /**
  * Prometheus metrics of one Verdict process (prom-client): the Node.js process defaults, decisions by rulebook,
- * version and result, decision latency, and audit write failures. Exposed in the text exposition format at
- * `GET /metrics` (role `admin`).
+ * version and result, decision latency, audit write failures, and rulebook defects found at run time. Exposed in the
+ * text exposition format at `GET /metrics` (role `admin`).
  */
 @Injectable()
 export class MetricsService {
@@ -15,8 +18,16 @@ export class MetricsService {
 
   private readonly decisions = new Counter({
     name: 'verdict_decisions_total',
-    help: 'Decision requests by rulebook, version and result (decided, replayed, refused, audit_unavailable).',
+    help: 'Decision requests by rulebook, version and result (decided, replayed, refused, audit_unavailable, rulebook_defect).',
     labelNames: ['rulebook', 'version', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly defects = new Counter({
+    name: 'verdict_rulebook_defects_total',
+    help: 'Evaluations that failed on a defect of the rulebook version (HIT_POLICY_VIOLATION: a UNIQUE field set to two '
+      + 'values; SCORE_PARAMETER_SCORED_TWICE: overlapping score bands), by rulebook, version and kind.',
+    labelNames: ['rulebook', 'version', 'kind'] as const,
     registers: [this.registry],
   });
 
@@ -40,6 +51,14 @@ export class MetricsService {
   recordDecision(rulebook: string, version: string, result: DecisionResultLabel, seconds?: number): void {
     this.decisions.inc({ rulebook, version, result });
     if (seconds !== undefined) this.duration.observe({ rulebook }, seconds);
+  }
+
+  /**
+   * Counts one evaluation that failed on a rulebook defect (`RulebookDefectError`). The labels are bounded: a stored
+   * rulebook key and version, and one of two kinds.
+   */
+  recordRulebookDefect(rulebook: string, version: string, kind: RulebookDefectKind): void {
+    this.defects.inc({ rulebook, version, kind });
   }
 
   /** The metrics in the Prometheus text exposition format, and its content type. */

@@ -33,7 +33,7 @@ export class RulebookGovernanceController {
   @Get()
   @RequireRoles(...READERS)
   @ApiOperation({ summary: 'List rulebooks with their active version', description: 'Roles: rulebook:author, rulebook:approve or audit:read.' })
-  @ApiResponse({ status: 200, description: '[{key, kind, title, activeVersion: {version, contentHash, since}|null, scheduled: [{version, from, until}], versions: [{version, status}], approvalsRequired}]' })
+  @ApiResponse({ status: 200, description: '[{key, kind, title, activeVersion: {version, contentHash, since}|null, scheduled: [{version, from, until}], versions: [{version, status}], approvalsRequired, safetyApprovalsRequired}]' })
   @ApiResponse({ status: 401, ...PROBLEM }) @ApiResponse({ status: 403, ...PROBLEM })
   list(): Promise<RulebookSummaryView[]> {
     return this.governance.listRulebooks();
@@ -41,7 +41,7 @@ export class RulebookGovernanceController {
 
   @Get(':key/versions')
   @RequireRoles(...READERS)
-  @ApiOperation({ summary: 'List the versions of a rulebook', description: 'Status (draft, in_review, approved, active, rejected, retired), content hash, editors, approvals and activation periods of each version.' })
+  @ApiOperation({ summary: 'List the versions of a rulebook', description: 'Status (draft, in_review, approved, active, rejected, retired), content hash, editors, approvals (each with asSafetyOfficer), approvalsRequired and safetyApprovalsRequired (fixed at submission), approvalsNeeded and safetyApprovalsNeeded (what is still missing while in review) and activation periods of each version.' })
   @ApiParam(KEY)
   @ApiResponse({ status: 200, description: 'The versions, oldest first.' })
   @ApiResponse({ status: 401, ...PROBLEM }) @ApiResponse({ status: 403, ...PROBLEM }) @ApiResponse({ status: 404, ...PROBLEM })
@@ -90,7 +90,7 @@ export class RulebookGovernanceController {
   @Post(':key/versions/:version/submit')
   @HttpCode(200)
   @ApiOperation({ summary: 'Submit a draft for review (quality gate)',
-    description: `Role rulebook:author. The quality gate checks the rulebook schema; that every fact a rule or the outcome policy uses is declared with a matching type; only known operators; that every rule is fired by at least one scenario; and that every scenario passes. On success the content is frozen and identified by its content hash. A failing gate is 422 QUALITY_GATE_FAILED listing every problem with a JSON Pointer into the rulebook document. ${REFUSED}` })
+    description: `Role rulebook:author. The quality gate checks the rulebook schema; that every fact a rule or the outcome policy uses is declared with a matching type; only known operators; the static checks of the rules (no overlapping bands among rules that score one parameter or set one UNIQUE field, no one-value gap between bands, no rule that can never fire, no outcome field that no rule sets); that every rule is fired by at least one scenario; and that every scenario passes. On success the content is frozen and identified by its content hash. A failing gate is 422 QUALITY_GATE_FAILED listing every problem with a JSON Pointer into the rulebook document. ${REFUSED}` })
   @ApiParam(KEY) @ApiParam(VERSION) @ApiBody({ type: SubmitDto, required: false })
   @ApiResponse({ status: 200, description: 'The version, now in_review, with qualityGate {scenarios, passed}.' })
   @ApiResponse({ status: 401, ...PROBLEM }) @ApiResponse({ status: 403, ...PROBLEM }) @ApiResponse({ status: 404, ...PROBLEM })
@@ -103,9 +103,9 @@ export class RulebookGovernanceController {
   @Post(':key/versions/:version/approve')
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve a version in review',
-    description: `Role rulebook:approve. Bound to the content hash the approver reviewed (409 CONTENT_HASH_MISMATCH otherwise). Nobody approves a version they created or edited (403 SELF_APPROVAL_FORBIDDEN). With the number of distinct approvals its kind needs (APPROVALS_REQUIRED; triage 2, others 1) the version becomes approved. ${REFUSED}` })
+    description: `Role rulebook:approve. Bound to the content hash the approver reviewed (409 CONTENT_HASH_MISMATCH otherwise). Nobody approves a version they created or edited (403 SELF_APPROVAL_FORBIDDEN). An approver who also holds safety:approve (the clinical safety officer) approves as safety officer: that approval counts as one of the distinct approvals and as a safety-officer approval. With the number of distinct approvals its kind needs (APPROVALS_REQUIRED; triage 2, others 1) and, of those, the safety-officer approvals it needs (SAFETY_APPROVALS_REQUIRED; triage 1, others 0), both fixed at submission, the version becomes approved; until then it stays in_review and approvalsNeeded / safetyApprovalsNeeded say what is missing. ${REFUSED}` })
   @ApiParam(KEY) @ApiParam(VERSION) @ApiBody({ type: ApproveDto })
-  @ApiResponse({ status: 200, description: 'The version (in_review until enough approvals, then approved).' })
+  @ApiResponse({ status: 200, description: 'The version (in_review until enough approvals and safety-officer approvals, then approved).' })
   @ApiResponse({ status: 400, ...PROBLEM }) @ApiResponse({ status: 401, ...PROBLEM }) @ApiResponse({ status: 403, ...PROBLEM })
   @ApiResponse({ status: 404, ...PROBLEM }) @ApiResponse({ status: 409, ...PROBLEM })
   approve(@Req() request: AuthenticatedRequest, @Param('key') key: string, @Param('version') version: string,
@@ -129,7 +129,7 @@ export class RulebookGovernanceController {
   @Post(':key/versions/:version/activate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Activate an approved version, now or at a future effectiveFrom',
-    description: `Role rulebook:approve. Only approved versions (409 VERSION_NOT_APPROVED). Decisions whose asOf is at or after effectiveFrom use this version; earlier asOf keep the version active then. An activation decides the timeline from its instant on: activations scheduled at or after it are superseded (recorded). Exactly one version is active at every instant (enforced by the database). ${REFUSED}` })
+    description: `Role rulebook:approve. Only approved versions (409 VERSION_NOT_APPROVED; for a version in review the detail says which approvals it still lacks). Decisions whose asOf is at or after effectiveFrom use this version; earlier asOf keep the version active then. An activation decides the timeline from its instant on: activations scheduled at or after it are superseded (recorded). Exactly one version is active at every instant (enforced by the database). ${REFUSED}` })
   @ApiParam(KEY) @ApiParam(VERSION) @ApiBody({ type: ActivateDto, required: false })
   @ApiResponse({ status: 200, description: 'The version with its activation periods.' })
   @ApiResponse({ status: 400, ...PROBLEM }) @ApiResponse({ status: 401, ...PROBLEM }) @ApiResponse({ status: 403, ...PROBLEM })

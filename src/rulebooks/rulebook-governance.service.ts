@@ -41,6 +41,7 @@ interface VersionRow {
   based_on: string | null;
   editors: string[];
   approvals_required: number | null;
+  safety_approvals_required: number;
   submitted_by: string | null;
   submitted_at: Date | null;
   updated_at: Date;
@@ -61,6 +62,7 @@ interface ApprovalRow {
   content_hash: string;
   comment: string | null;
   approved_at: Date;
+  as_safety_officer: boolean;
 }
 
 interface HistoryRow {
@@ -119,7 +121,8 @@ export type DraftSource = { document: RulebookDocument } | { copyOf: string; ver
  * (with a comment); an approved version becomes `active` through an activation (now or at a future instant) and is
  * `retired` when it may never be used again. Rules enforced here and, as a second line, by the database: roles
  * (`rulebook:author` drafts and submits; `rulebook:approve` approves, rejects, activates, rolls back, retires); nobody
- * approves a version they created or edited (403); approvals needed per kind (`APPROVALS_REQUIRED`), fixed at
+ * approves a version they created or edited (403); approvals needed per kind (`APPROVALS_REQUIRED`) and, of those,
+ * approvals by a clinical safety officer (`safety:approve`, `SAFETY_APPROVALS_REQUIRED`; DCB0129), both fixed at
  * submission; an approval names the content hash it saw; only approved versions activate; exactly one active version
  * per key at every instant (the `rulebook_active_period` timeline, see the migration).
  *
@@ -164,6 +167,7 @@ export class RulebookGovernanceService {
         versions: versions.filter((v) => v.rulebook_key === r.key)
           .map((v) => ({ version: v.version, status: state(v.status, current?.version === v.version) })),
         approvalsRequired: this.approvalsRequired(r.kind),
+        safetyApprovalsRequired: this.safetyApprovalsRequired(r.kind),
       };
     });
   }
@@ -340,8 +344,9 @@ export class RulebookGovernanceService {
       }
       scenarios = { scenarios: gate.scenarios?.results.length ?? 0, passed: gate.scenarios?.results.filter((r) => r.passed).length ?? 0 };
       await tx.query(
-        `UPDATE rulebook_version SET status = 'in_review', approvals_required = $1, submitted_by = $2, submitted_at = now(), updated_at = now() WHERE id = $3`,
-        [this.approvalsRequired(kind), principal.subject, row.id],
+        `UPDATE rulebook_version SET status = 'in_review', approvals_required = $1, safety_approvals_required = $4, submitted_by = $2,
+                submitted_at = now(), updated_at = now() WHERE id = $3`,
+        [this.approvalsRequired(kind), principal.subject, row.id, this.safetyApprovalsRequired(kind)],
       );
       await this.record(tx, { key, version, action: 'submit', outcome: 'done', actor: principal.subject, role: roleOf(principal, 'rulebook:author'),
         fromStatus: 'draft', toStatus: 'in_review', contentHash: row.content_hash, comment });
@@ -350,8 +355,10 @@ export class RulebookGovernanceService {
   }
 
   /**
-   * Approves a version in review. The approval is bound to `seenContentHash`; with enough distinct approvals the
-   * version becomes `approved`.
+   * Approves a version in review. The approval is bound to `seenContentHash`; an approver holding `safety:approve`
+   * approves as clinical safety officer (it counts as one of the distinct approvals and as a safety-officer approval).
+   * With enough distinct approvals and enough safety-officer approvals (both fixed at submission) the version becomes
+   * `approved`; until then it stays `in_review` and its view says what is still needed.
    * @throws DomainError 403 `FORBIDDEN` / `SELF_APPROVAL_FORBIDDEN` (the approver created or edited it), 404,
    *   409 `INVALID_TRANSITION` (not in review), `CONTENT_HASH_MISMATCH` (the content is not what the approver saw),
    *   `ALREADY_APPROVED`
@@ -373,15 +380,22 @@ export class RulebookGovernanceService {
       if (already.length > 0) {
         throw new DomainError(409, 'ALREADY_APPROVED', 'Already approved', `${principal.subject} has already approved ${key}@${version}; a second approval must come from someone else.`);
       }
-      await tx.query(`INSERT INTO rulebook_approval (version_id, approver, content_hash, comment) VALUES ($1, $2, $3, $4)`,
-        [row.id, principal.subject, seenContentHash, comment ?? null]);
-      const [{ n }] = (await tx.query(`SELECT count(*)::int AS n FROM rulebook_approval WHERE version_id = $1 AND content_hash = $2`, [row.id, row.content_hash])) as { n: number }[];
+      const asSafetyOfficer = hasRole(principal, 'safety:approve');
+      await tx.query(`INSERT INTO rulebook_approval (version_id, approver, content_hash, comment, as_safety_officer) VALUES ($1, $2, $3, $4, $5)`,
+        [row.id, principal.subject, seenContentHash, comment ?? null, asSafetyOfficer]);
+      const [{ n, safety }] = (await tx.query(
+        `SELECT count(*)::int AS n, (count(*) FILTER (WHERE as_safety_officer))::int AS safety FROM rulebook_approval WHERE version_id = $1 AND content_hash = $2`,
+        [row.id, row.content_hash])) as { n: number; safety: number }[];
       const required = row.approvals_required ?? 1;
-      const approved = n >= required;
+      const safetyRequired = row.safety_approvals_required;
+      const approved = n >= required && safety >= safetyRequired;
       if (approved) await tx.query(`UPDATE rulebook_version SET status = 'approved', updated_at = now() WHERE id = $1`, [row.id]);
-      await this.record(tx, { key, version, action: 'approve', outcome: 'done', actor: principal.subject, role: roleOf(principal, 'rulebook:approve'),
+      const tally = [`approval ${n} of ${required}`];
+      if (safetyRequired > 0 || asSafetyOfficer) tally.push(`clinical safety officer approval ${safety} of ${safetyRequired}`);
+      await this.record(tx, { key, version, action: 'approve', outcome: 'done', actor: principal.subject,
+        role: roleOf(principal, asSafetyOfficer ? 'safety:approve' : 'rulebook:approve'),
         fromStatus: 'in_review', toStatus: approved ? 'approved' : 'in_review', contentHash: row.content_hash,
-        comment: [`approval ${n} of ${required}`, comment].filter(Boolean).join(': ') });
+        comment: [tally.join(', '), comment].filter(Boolean).join(': ') });
     });
     return this.getVersion(key, version);
   }
@@ -452,8 +466,15 @@ export class RulebookGovernanceService {
     effectiveFrom: Date | undefined, comment: string | undefined): Promise<void> {
     const row = await this.lockedVersion(tx, key, version);
     if (row.status !== 'approved') {
+      let missing = '';
+      if (row.status === 'in_review') {
+        const approvals = (await tx.query(`SELECT * FROM rulebook_approval WHERE version_id = $1`, [row.id])) as ApprovalRow[];
+        const [{ kind }] = (await tx.query(`SELECT kind FROM rulebook WHERE key = $1`, [key])) as { kind: RulebookKind }[];
+        const needed = this.needed(row, kind, approvals);
+        missing = ` It still needs ${needed.approvals} more approval(s) and ${needed.safety} more by a clinical safety officer (a safety officer's approval counts toward both).`;
+      }
       throw new DomainError(409, 'VERSION_NOT_APPROVED', 'Version not approved',
-        `${key}@${version} is ${row.status}; only an approved version can be activated.`);
+        `${key}@${version} is ${row.status}; only an approved version can be activated.${missing}`);
     }
     // Taken after the lock: activations of one key get increasing instants in the order they commit.
     const [{ now }] = (await tx.query(`SELECT date_trunc('milliseconds', clock_timestamp()) AS now`)) as { now: Date }[];
@@ -580,6 +601,8 @@ export class RulebookGovernanceService {
   private summary(row: VersionRow, kind: RulebookKind, periods: PeriodRow[], approvals: ApprovalRow[]): VersionSummaryView {
     const now = Date.now();
     const own = periods.filter((p) => p.version === row.version);
+    const mine = approvals.filter((a) => a.version_id === row.id);
+    const needed = this.needed(row, kind, mine);
     return {
       rulebook: row.rulebook_key,
       version: row.version,
@@ -594,9 +617,13 @@ export class RulebookGovernanceService {
       editors: row.editors,
       submittedBy: row.submitted_by,
       submittedAt: row.submitted_at ? new Date(row.submitted_at).toISOString() : null,
-      approvalsRequired: row.approvals_required ?? this.approvalsRequired(kind),
-      approvals: approvals.filter((a) => a.version_id === row.id).map((a): ApprovalView => ({
+      approvalsRequired: needed.required,
+      safetyApprovalsRequired: needed.safetyRequired,
+      approvalsNeeded: needed.approvals,
+      safetyApprovalsNeeded: needed.safety,
+      approvals: mine.map((a): ApprovalView => ({
         approver: a.approver, contentHash: a.content_hash, comment: a.comment, approvedAt: new Date(a.approved_at).toISOString(),
+        asSafetyOfficer: a.as_safety_officer,
       })),
       activePeriods: own.map(periodView),
     };
@@ -604,6 +631,29 @@ export class RulebookGovernanceService {
 
   private approvalsRequired(kind: RulebookKind): number {
     return this.config.approvalsRequired[kind] ?? 1;
+  }
+
+  private safetyApprovalsRequired(kind: RulebookKind): number {
+    return this.config.safetyApprovalsRequired[kind] ?? 0;
+  }
+
+  /**
+   * What a version needs (fixed at submission; a draft: what submitting would fix now) and what is still missing of
+   * it: approvals of the current content hash, distinct and by a clinical safety officer. Nothing is missing once the
+   * version is neither a draft nor in review.
+   */
+  private needed(row: VersionRow, kind: RulebookKind, approvals: ApprovalRow[]): { required: number; safetyRequired: number; approvals: number; safety: number } {
+    const draft = row.status === 'draft';
+    const required = draft ? this.approvalsRequired(kind) : row.approvals_required ?? this.approvalsRequired(kind);
+    const safetyRequired = draft ? this.safetyApprovalsRequired(kind) : row.safety_approvals_required;
+    if (row.status !== 'draft' && row.status !== 'in_review') return { required, safetyRequired, approvals: 0, safety: 0 };
+    const current = approvals.filter((a) => a.content_hash === row.content_hash);
+    return {
+      required,
+      safetyRequired,
+      approvals: Math.max(0, required - current.length),
+      safety: Math.max(0, safetyRequired - current.filter((a) => a.as_safety_officer).length),
+    };
   }
 }
 

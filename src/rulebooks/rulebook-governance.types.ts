@@ -33,12 +33,14 @@ export interface ActivePeriodView {
   until: string | null;
 }
 
-/** One approval: who approved which content, and when. */
+/** One approval: who approved which content, when, and whether as clinical safety officer. */
 export interface ApprovalView {
   approver: string;
   contentHash: string;
   comment: string | null;
   approvedAt: string;
+  /** Given by a caller holding `safety:approve`: a clinical safety officer's approval (it is one of the distinct approvals too). */
+  asSafetyOfficer: boolean;
 }
 
 /** One entry of the governance history (`GET /v1/rulebooks/{key}/history`). */
@@ -75,7 +77,14 @@ export interface VersionSummaryView {
   editors: string[];
   submittedBy: string | null;
   submittedAt: string | null;
+  /** Distinct approvals of the content hash it needs (fixed at submission; for a draft, what submitting would fix now). */
   approvalsRequired: number;
+  /** Of those, how many must come from a clinical safety officer (`SAFETY_APPROVALS_REQUIRED`; fixed at submission likewise). */
+  safetyApprovalsRequired: number;
+  /** Distinct approvals of the current content still missing before it is approved; 0 once it is neither a draft nor in review. */
+  approvalsNeeded: number;
+  /** Clinical safety officer approvals of the current content still missing; 0 once it is neither a draft nor in review. */
+  safetyApprovalsNeeded: number;
   approvals: ApprovalView[];
   /** Every period in which this version was, is or is scheduled to be active. */
   activePeriods: ActivePeriodView[];
@@ -98,4 +107,6 @@ export interface RulebookSummaryView {
   scheduled: ActivePeriodView[];
   versions: { version: string; status: RulebookVersionState }[];
   approvalsRequired: number;
+  /** Of those, approvals a clinical safety officer must give (`SAFETY_APPROVALS_REQUIRED`). */
+  safetyApprovalsRequired: number;
 }

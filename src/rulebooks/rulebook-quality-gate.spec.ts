@@ -65,14 +65,14 @@ describe('quality gate', () => {
     const doc = structuredClone(read('ed-triage'));
     doc.scenarios[0].expect = { ...doc.scenarios[0].expect, acuity: 1 };
     const extra = structuredClone(doc.rules[0]);
-    extra.name = 'news2-respiratory-rate-unreachable';
-    extra.conditions = { all: [{ fact: 'respiratoryRate', operator: 'lessThan', value: 0 }] };
+    extra.name = 'respiratory-rate-above-140-unfired';
+    extra.conditions = { all: [{ fact: 'respiratoryRate', operator: 'greaterThan', value: 140 }] };
     extra.event = { type: 'outcome', params: { add: { reasons: { code: 'X', text: 'never' } } } };
     doc.rules.push(extra);
     const report = await runQualityGate(doc);
     expect(report.problems).toEqual(expect.arrayContaining([
       { pointer: '/scenarios/0/expect/acuity', message: expect.stringMatching(/^scenario "adult-normal-vitals-one-resource": \/acuity expected 1, got 4/) },
-      { pointer: `/rules/${doc.rules.length - 1}`, message: 'rule "news2-respiratory-rate-unreachable" is fired by no scenario; add a scenario that fires it' },
+      { pointer: `/rules/${doc.rules.length - 1}`, message: 'rule "respiratory-rate-above-140-unfired" is fired by no scenario; add a scenario that fires it' },
     ]));
   });
 

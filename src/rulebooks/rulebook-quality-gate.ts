@@ -3,6 +3,7 @@ import { compileRules, RulebookInconsistentError } from '../decisions/evaluation
 import { runScenarios, type ScenarioReport, type ScenarioResult } from '../decisions/scenario-runner.js';
 import { compileFactCatalog } from '../facts/index.js';
 import { validateRulebookDocument } from './rulebook-schema.validator.js';
+import { analyzeRulebookStatically } from './rulebook-static-analysis.js';
 import type { ConditionNode, FactDefinition, RulebookDocument } from './rulebook.types.js';
 
 /** The result of the quality gate: every problem, located by a JSON Pointer (RFC 6901) into the rulebook document. */
@@ -24,7 +25,11 @@ export interface QualityGateReport {
  *    json-rules-engine's operators, derived facts read only from stage 2 on, events naming declared scores and
  *    fields, required and `whenMissing` facts declared as input facts;
  * 4. derived facts are declared with the type of what they are derived from (a score total is a number, `complete`
- *    a boolean, an outcome field's values their type).
+ *    a boolean, an outcome field's values their type);
+ * 5. when the fact catalog compiles, the static analysis of the rules (`analyzeRulebookStatically`, interval analysis
+ *    as DMN decision-table analysis does it): overlapping bands that would fail an evaluation (a score parameter
+ *    scored twice, a `UNIQUE` field set to two values), one-value gaps between bands, rules that can never fire, and
+ *    outcome fields no rule sets. Rules the compiler rejects are left out of it, so nothing is reported twice.
  *
  * @param document parsed JSON, of any shape
  * @returns the problems, each with a JSON Pointer into `document` (`/rules/3/conditions/all/0/fact`)
@@ -33,7 +38,10 @@ export function checkRulebookStructure(document: unknown): ProblemPointer[] {
   const schemaProblems = validateRulebookDocument(document);
   if (schemaProblems.length > 0) return schemaProblems.map((p) => ({ pointer: p.pointer, message: `schema: ${p.message}` }));
   const doc = document as RulebookDocument;
-  return [...catalogProblems(doc), ...ruleProblems(doc), ...derivedTypeProblems(doc)];
+  const catalog = catalogProblems(doc);
+  // The analysis needs sound fact domains (ranges, precision); a broken catalog is reported first.
+  const analysis = catalog.length === 0 ? analyzeRulebookStatically(doc) : [];
+  return [...catalog, ...ruleProblems(doc), ...derivedTypeProblems(doc), ...analysis];
 }
 
 /**

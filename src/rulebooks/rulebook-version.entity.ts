@@ -47,6 +47,10 @@ export class RulebookVersionEntity {
   @Column({ name: 'approvals_required', type: 'integer', nullable: true })
   approvalsRequired: number | null;
 
+  /** Of those, approvals that must come from a clinical safety officer (`safety:approve`), fixed at submission too. */
+  @Column({ name: 'safety_approvals_required', type: 'integer', default: 0 })
+  safetyApprovalsRequired: number;
+
   @Column({ name: 'submitted_by', type: 'text', nullable: true })
   submittedBy: string | null;
 

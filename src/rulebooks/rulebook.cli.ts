@@ -11,7 +11,8 @@ import type { RulebookDocument } from './rulebook.types.js';
 const USAGE = `Usage: npm run rulebook -- <command> <file…> [options]
 
   validate <file…>        check each rulebook file: JSON Schema, fact catalog, facts and operators used by the rules
-                          and the outcome policy (offline)
+                          and the outcome policy, and the static checks of the rules: overlapping or one-value-gapped
+                          bands, rules that can never fire, outcome fields no rule sets (offline)
   test <file…>            validate, then run every scenario: each must pass and together they must fire every rule
                           (offline)
   diff <old> <new>        what changed between two rulebook files: rules, facts, outcome policy, scenarios
@@ -226,7 +227,9 @@ async function submit(files: string[], base: string, token: string, comment: str
         refused(file, 'submission (the draft is kept)', submitted);
         continue;
       }
-      io.out(`✓ ${file}: ${label(doc)} submitted for review (${String(submitted.body.contentHash)}); it needs ${String(submitted.body.approvalsRequired)} approval(s) by someone other than its editors`);
+      const safety = Number(submitted.body.safetyApprovalsRequired ?? 0);
+      io.out(`✓ ${file}: ${label(doc)} submitted for review (${String(submitted.body.contentHash)}); it needs ${String(submitted.body.approvalsRequired)} approval(s) by someone other than its editors` +
+        (safety > 0 ? `, ${safety} of them by a clinical safety officer` : ''));
     } catch (error) {
       failed += 1;
       io.out(`✗ ${file}: cannot reach ${base}: ${(error as Error).message}`);

@@ -50,6 +50,18 @@ export interface FactDefinition {
   default?: number | boolean | string;
   /** How to derive the fact from FHIR R4 resources. */
   fhir?: FhirDerivation;
+  /**
+   * Observation facts only: the maximum age of a reading at `asOf`, an ISO 8601 duration of weeks, days, hours,
+   * minutes or seconds (`PT4H`, `P1D`). An older reading is not used; when nothing newer is usable the fact is
+   * missing as `stale`.
+   */
+  maxAge?: string;
+  /**
+   * What a FHIR value that cannot be read does (a unit absent or not convertible, a value out of `range`, a code not
+   * in the `codeMap`, not a number): `refuse` (the default) answers 422 `UNPROCESSABLE_FACTS` for the whole
+   * decision; `missing` makes this fact missing as `unreadable`. Request facts and invalid FHIR are always refused.
+   */
+  onUnreadable?: 'refuse' | 'missing';
   /** A fact computed between rule stages from what earlier stages fired. */
   derivedFrom?: DerivedFactSource;
 }
@@ -72,7 +84,7 @@ export type FhirDerivation = ObservationDerivation | PatientAgeDerivation | Elem
 /**
  * A vital sign or other Observation: the latest Observation effective at or before `asOf` whose `code` has one of
  * `codes` (or, for panels, whose `code` has one of `components.panelCodes` and that has a component coded with one
- * of `components.codes`). Status `entered-in-error` (and `cancelled`) is ignored.
+ * of `components.codes`), about the decision's patient, with an accepted `statuses` value and within `maxAge`.
  */
 export interface ObservationDerivation {
   kind: 'observation';
@@ -82,16 +94,32 @@ export interface ObservationDerivation {
    * - `quantity`: `valueQuantity` converted to the fact `unit` with UCUM (by `code`, else by `unit`).
    * - `coded`: `valueCodeableConcept` mapped through `codeMap`.
    * - `quantity-nonzero`: boolean, true when `valueQuantity.value` > 0 (for example an oxygen flow rate).
+   * - `quantity-above`: boolean, true when the value, converted to the unit of the threshold `above[code]` of the
+   *   matched code, is above that threshold.
    */
-  value: 'quantity' | 'coded' | 'quantity-nonzero';
+  value: 'quantity' | 'coded' | 'quantity-nonzero' | 'quantity-above';
   /** For `coded`: coding token to fact value. */
   codeMap?: Record<CodingToken, string>;
+  /** For `quantity-above`: per code (every one of `codes` and `components.codes`), the threshold and its UCUM unit. */
+  above?: Record<CodingToken, { value: number; unit: string }>;
+  /**
+   * The `Observation.status` values that count. Default: `final`, `amended`, `corrected`, `preliminary`;
+   * `entered-in-error` and `cancelled` may never be listed.
+   */
+  statuses?: string[];
+  /** Among the usable readings, the latest with one of these `Observation.category` codings wins; else the latest. */
+  preferCategory?: CodingToken[];
   select: 'latest-at-or-before-asOf';
 }
 
-/** `Patient.birthDate` to the exact age in years at `asOf` (calendar months, fraction of the current month). */
+/**
+ * `Patient.birthDate` to the exact age at `asOf`, or at another `dateTime` fact's instant (`at: { fact }`). In `a`
+ * or `mo`: calendar months plus the fraction of the current month; in other units of time (`d`, `wk`, `h`): the
+ * elapsed time since the start of the birth date.
+ */
 export interface PatientAgeDerivation {
   kind: 'patient-age';
+  at?: 'asOf' | { fact: string };
 }
 
 /**
@@ -119,6 +147,11 @@ export interface ExistsDerivation {
   codePath?: string;
   codes?: CodingToken[];
   activeAt?: { period: string; at: 'asOf' | { fact: string } };
+  /**
+   * What no matching resource means: `false` (the default), or `unknown-unless-complete`: missing
+   * (`not-in-supplied-data`) unless the request lists `resourceType` in `fhirSearchComplete`.
+   */
+  absentMeans?: 'false' | 'unknown-unless-complete';
 }
 
 /** Where a derived fact's value comes from: a score's summary, or an outcome field as resolved so far. */
@@ -240,6 +273,8 @@ export interface RulebookScenario {
   asOf: string;
   facts?: Record<string, unknown>;
   fhir?: Record<string, unknown>;
+  /** FHIR resource types whose search the scenario states complete (the request's `fhirSearchComplete`). */
+  fhirSearchComplete?: string[];
   /** A deep subset of the outcome: every given key must equal the produced value. */
   expect: Record<string, unknown>;
   /** Rules that must fire (optional). */

@@ -42,7 +42,7 @@ describe('GET /v1/audit/decisions/export', () => {
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     const body = res.body as string;
     const lines = body.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('decisionId,evaluatedAt,asOf,caller,requestId,rulebookKey,rulebookVersion,contentHash,rulebookStatusAtDecision,patientRef,encounterRef,workflowInstanceId,sourceEventId,outcome,firedRules,idempotencyKey,recordHash');
+    expect(lines[0]).toBe('decisionId,evaluatedAt,asOf,caller,requestId,rulebookKey,rulebookVersion,contentHash,rulebookStatusAtDecision,patientRef,encounterRef,workflowInstanceId,sourceEventId,outcome,firedRules,idempotencyKey,recordHash,verdictVersion,verdictCommit');
     expect(lines).toHaveLength(4);
     expect(body).toContain(`"'=HYPERLINK(""http://evil"")"`);
     expect(body).toContain(`'+1-555`);
@@ -67,7 +67,7 @@ describe('GET /v1/audit/decisions/export', () => {
     const roles = event.entity.map((e: { role: { code: string } }) => e.role.code);
     expect(roles).toEqual(['1', '4', '5', '3']); // patient, encounter, rulebook version, decision
     expect(event.entity[0].what.reference).toBe('Patient/X');
-    expect(event.entity[2].what.identifier.value).toBe('ed-triage|1.0.0');
+    expect(event.entity[2].what.identifier.value).toBe('ed-triage|1.1.0');
     expect(event.entity[3].what.identifier.value).toBe(ids[0]);
     expect(auditEventBundleProblems({ ...bundle, entry: [{ resource: { ...event, action: 'X' } }] })).not.toEqual([]);
   });

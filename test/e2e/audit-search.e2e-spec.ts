@@ -21,7 +21,7 @@ describe('GET /v1/audit/decisions and /v1/audit/decisions/{id}', () => {
     const res = await request(t.server).get('/v1/audit/decisions').query({ patientRef: 'Patient/A' }).set(AUDITOR).expect(200);
     expect(res.body.data.map((d: { decisionId: string }) => d.decisionId)).toEqual([ids.a2, ids.a1]);
     const high = res.body.data[1];
-    expect(high).toMatchObject({ caller: 'dev-workflow-engine', rulebook: { key: 'ed-triage', version: '1.0.0', statusAtDecision: 'approved' },
+    expect(high).toMatchObject({ caller: 'dev-workflow-engine', rulebook: { key: 'ed-triage', version: '1.1.0', statusAtDecision: 'approved' },
       context: { patientRef: 'Patient/A', encounterRef: 'Encounter/A1', workflowInstanceId: 'wf-1', sourceEventId: 'evt-1' } });
     expect(high.outcome.news2.riskBand).toBe('high');
     expect(high.firedRules.length).toBeGreaterThan(0);
@@ -40,7 +40,7 @@ describe('GET /v1/audit/decisions and /v1/audit/decisions/{id}', () => {
     expect(await get({ encounterRef: 'Encounter/A1' })).toEqual([ids.a1]);
     expect(await get({ workflowInstanceId: 'wf-1' })).toEqual([ids.a1]);
     expect(await get({ sourceEventId: 'evt-1' })).toEqual([ids.a1]);
-    expect(await get({ caller: 'dev-workflow-engine', rulebook: 'ed-triage', version: '1.0.0' })).toHaveLength(5);
+    expect(await get({ caller: 'dev-workflow-engine', rulebook: 'ed-triage', version: '1.1.0' })).toHaveLength(5);
     expect(await get({ caller: 'someone-else' })).toEqual([]);
     expect(await get({ rulebook: 'scheduling-eligibility' })).toEqual([]);
     const from = new Date(Date.now() - 3600_000).toISOString();
@@ -98,7 +98,7 @@ describe('GET /v1/audit/decisions and /v1/audit/decisions/{id}', () => {
     expect(res.body).toMatchObject(own.body);
     expect(res.body).toMatchObject({
       decisionId: ids.a1, caller: 'dev-workflow-engine', requestId: expect.any(String), inputHash: expect.stringMatching(/^sha256:/), idempotencyKey: null,
-      rulebookVersion: { key: 'ed-triage', version: '1.0.0', status: { atDecision: 'approved', now: 'approved' }, active: { atDecision: true, now: true } },
+      rulebookVersion: { key: 'ed-triage', version: '1.1.0', status: { atDecision: 'approved', now: 'approved' }, active: { atDecision: true, now: true } },
       integrity: { recordHash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },
     });
     expect(res.body.explanation.rules.length).toBeGreaterThan(0);
@@ -114,7 +114,7 @@ describe('GET /v1/audit/decisions and /v1/audit/decisions/{id}', () => {
     const { readFixture, lastVitalSignsAt } = await import('../support/fhir-fixtures.js');
     const bundle = readFixture('synthea-covid-pediatric/Bibi254_Schowalter414_475d72ca-91c7-7211-97e3-f000af33fc04.json');
     const asOf = new Date(lastVitalSignsAt(bundle)!.getTime() + 60_000).toISOString();
-    const made = await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', fhir: bundle, asOf, context: { patientRef: 'Patient/Bibi' } }).expect(201);
+    const made = await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', fhir: bundle, asOf, context: { patientRef: 'Patient/475d72ca-91c7-7211-97e3-f000af33fc04' } }).expect(201);
     const res = await request(t.server).get(`/v1/audit/decisions/${made.body.decisionId}`).set(AUDITOR).expect(200);
     expect(res.body.explanation.facts.heartRate).toMatchObject({ source: 'fhir', reference: expect.stringMatching(/^Observation\//),
       code: 'http://loinc.org|8867-4', effective: expect.any(String) });

@@ -28,7 +28,7 @@ describe('POST /v1/decisions and GET /v1/decisions/{id}', () => {
 
     expect(res.headers['x-request-id']).toBe('req-e2e-1');
     expect(res.headers.location).toBe(`/v1/decisions/${res.body.decisionId}`);
-    expect(res.body.rulebook).toEqual({ key: 'ed-triage', version: '1.0.0', contentHash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(res.body.rulebook).toEqual({ key: 'ed-triage', version: '1.1.0', contentHash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
     expect(res.body.outcome.news2).toEqual({ score: 8, riskBand: 'high', missing: [] });
     expect(res.body.outcome.acuity).toBeLessThanOrEqual(2);
     expect(res.body.asOf).toBe('2026-11-21T09:30:00.000Z');

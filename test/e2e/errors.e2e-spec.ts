@@ -86,12 +86,12 @@ describe('error cases of the contract answer as problem+json', () => {
 
   it('409 for a version that is not evaluable (draft or retired)', async () => {
     const doc = (await t.sql<{ content: Record<string, unknown> }>(`SELECT content FROM rulebook_version WHERE rulebook_key = 'ed-triage'`))[0].content;
-    const draft = { ...doc, version: '1.1.0-draft.1' };
+    const draft = { ...doc, version: '1.2.0-draft.1' };
     await t.sql(`INSERT INTO rulebook_version (id, rulebook_key, version, status, content, content_hash, provenance, created_by)
-                 VALUES (gen_random_uuid(), 'ed-triage', '1.1.0-draft.1', 'draft', $1, $2, 'api', 'dev-author')`,
+                 VALUES (gen_random_uuid(), 'ed-triage', '1.2.0-draft.1', 'draft', $1, $2, 'api', 'dev-author')`,
       [JSON.stringify(draft), 'sha256:' + createHash('sha256').update(JSON.stringify(draft)).digest('hex')]);
     await t.app.get((await import('../../src/rulebooks/rulebook-registry.service.js')).RulebookRegistry).reload();
-    expectProblem(await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', version: '1.1.0-draft.1', facts: FACTS }), 409, 'RULEBOOK_VERSION_NOT_EVALUABLE');
+    expectProblem(await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', version: '1.2.0-draft.1', facts: FACTS }), 409, 'RULEBOOK_VERSION_NOT_EVALUABLE');
   });
 
   it('413 for a body over 1 MiB', async () => {
@@ -182,7 +182,7 @@ describe('GET /metrics', () => {
     await request(t.server).get('/metrics').set(ENGINE).expect(403);
     const res = await request(t.server).get('/metrics').set({ Authorization: 'Bearer dev-admin' }).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(res.text).toContain('verdict_decisions_total{rulebook="ed-triage",version="1.0.0",result="decided"} 1');
+    expect(res.text).toContain('verdict_decisions_total{rulebook="ed-triage",version="1.1.0",result="decided"} 1');
     expect(res.text).toContain('verdict_decisions_total{rulebook="ed-triage",version="",result="refused"} 1');
     expect(res.text).toContain('verdict_decisions_total{rulebook="(unknown)",version="",result="refused"} 1');
     expect(res.text).toMatch(/verdict_decision_duration_seconds_count\{rulebook="ed-triage"\} 1/);

@@ -41,7 +41,7 @@ describe('rulebook activation across time and instances', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    for (const version of versions) await approvedVersion(t.server, KEY, version, { copyOf: '1.0.0' });
+    for (const version of versions) await approvedVersion(t.server, KEY, version, { copyOf: '1.1.0' });
     // Only NOTIFY can refresh this one within the test (its periodic check runs hourly) ...
     listening = await startInstance(t, { RULEBOOK_POLL_SECONDS: '3600' });
     // ... and this one is checked every second; it also needs two approvals for scheduling-eligibility.
@@ -93,7 +93,7 @@ describe('rulebook activation across time and instances', () => {
       SELECT $1, now() - interval '1 day', now() + interval '1 day', '1.0.1', min(id) FROM rulebook_activation`, [KEY])).rejects.toThrow(/one_version_at_a_time/);
     await expect(t.sql(`DELETE FROM rulebook_active_period WHERE rulebook_key = $1 AND valid_until = 'infinity'`, [KEY])).rejects.toThrow(/gap/);
     await t.sql(`INSERT INTO rulebook_version (id, rulebook_key, version, status, content, content_hash, provenance, created_by)
-      SELECT gen_random_uuid(), rulebook_key, '9.0.0', 'draft', content, content_hash, 'api', 'sql' FROM rulebook_version WHERE rulebook_key = $1 AND version = '1.0.0'`, [KEY]);
+      SELECT gen_random_uuid(), rulebook_key, '9.0.0', 'draft', content, content_hash, 'api', 'sql' FROM rulebook_version WHERE rulebook_key = $1 AND version = '1.1.0'`, [KEY]);
     await expect(t.sql(`UPDATE rulebook_active_period SET version = '9.0.0' WHERE rulebook_key = $1 AND valid_until = 'infinity'`, [KEY])).rejects.toThrow(/only approved versions/);
     await expect(t.sql(`UPDATE rulebook_version SET status = 'approved' WHERE rulebook_key = $1 AND version = '9.0.0'`, [KEY])).rejects.toThrow(/not a lifecycle transition/);
     const [{ version }] = await t.sql<{ version: string }>(`SELECT version FROM rulebook_active_period WHERE rulebook_key = $1 AND valid_until = 'infinity'`, [KEY]);
@@ -148,17 +148,17 @@ describe('rulebook activation across time and instances', () => {
   });
 
   it('never mixes two versions in one decision while the active version changes', async () => {
-    const approved = await approvedVersion(t.server, 'ed-triage', '1.1.0', { document: stricterTriage('1.1.0') });
+    const approved = await approvedVersion(t.server, 'ed-triage', '1.2.0', { document: stricterTriage('1.2.0') });
     expect(approved.status).toBe('approved');
     const body = { rulebook: 'ed-triage', facts: { ...NORMAL_ADULT, respiratoryRate: 23 } };
     const decisions = Array.from({ length: 30 }, () => request(t.server).post('/v1/decisions').set(ENGINE).send(body));
-    const activation = request(t.server).post(versionPath('ed-triage', '1.1.0', 'activate')).set(APPROVER).send({});
+    const activation = request(t.server).post(versionPath('ed-triage', '1.2.0', 'activate')).set(APPROVER).send({});
     const [activated, ...answers] = await Promise.all([activation, ...decisions]);
     expect(activated.status).toBe(200);
-    // RR 23/min scores 2 under 1.0.0 and 3 under 1.1.0: each answer's outcome is that of the version it names.
+    // RR 23/min scores 2 under 1.1.0 and 3 under 1.2.0: each answer's outcome is that of the version it names.
     for (const answer of answers) {
       expect(answer.status).toBe(201);
-      const expected = answer.body.rulebook.version === '1.1.0' ? { score: 3, contentHash: approved.contentHash } : { score: 2 };
+      const expected = answer.body.rulebook.version === '1.2.0' ? { score: 3, contentHash: approved.contentHash } : { score: 2 };
       expect(answer.body.rulebook.version).toMatch(/^1\.[01]\.0$/);
       expect(answer.body.outcome.news2.score).toBe(expected.score);
       if (expected.contentHash) expect(answer.body.rulebook.contentHash).toBe(expected.contentHash);

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { APPROVER, AUDITOR, AUTHOR, ENGINE, NORMAL_ADULT, stricterTriage, versionPath } from '../support/governance.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
-/** NEWS2 respiration-rate points (RCP 2017 Chart 1) under 1.0.0, and under the stricter candidate (3 points from 23/min). */
+/** NEWS2 respiration-rate points (RCP 2017 Chart 1) under 1.1.0, and under the stricter candidate (3 points from 23/min). */
 const pointsNow = (rr: number) => (rr <= 8 ? 3 : rr <= 11 ? 1 : rr <= 20 ? 0 : rr <= 24 ? 2 : 3);
 const pointsCandidate = (rr: number) => (rr <= 8 ? 3 : rr <= 11 ? 1 : rr <= 20 ? 0 : rr <= 22 ? 2 : 3);
 /** Risk band for an adult whose only scoring parameter is the respiration rate (every other parameter scores 0). */
@@ -11,7 +11,7 @@ const band = (points: number) => (points >= 7 ? 'high' : points >= 5 ? 'medium' 
 const acuity = (points: number) => (band(points) === 'low' ? 4 : 3);
 
 /**
- * Impact analysis (issue 3, item 7): decisions made under ed-triage 1.0.0 with known respiration rates are replayed on
+ * Impact analysis (issue 3, item 7): decisions made under ed-triage 1.1.0 with known respiration rates are replayed on
  * a stricter candidate; the expected counts are computed here from the inputs and the NEWS2 chart.
  */
 describe('POST /v1/rulebooks/{key}/versions/{version}/simulate', () => {
@@ -32,7 +32,7 @@ describe('POST /v1/rulebooks/{key}/versions/{version}/simulate', () => {
     ids.set(missing.body.decisionId, null);
     // A decision of another rulebook is not replayed.
     await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'scheduling-eligibility', facts: { appointmentType: 'primary-care' } }).expect(201);
-    const draft = await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send(stricterTriage('1.1.0')).expect(201);
+    const draft = await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send(stricterTriage('1.2.0')).expect(201);
     candidateHash = draft.body.contentHash;
   });
   afterAll(async () => {
@@ -41,7 +41,7 @@ describe('POST /v1/rulebooks/{key}/versions/{version}/simulate', () => {
 
   it('counts the outcomes that would change, per outcome field and per rule, with example decision ids, and writes nothing', async () => {
     const before = await t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM decision`);
-    const res = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'simulate')).set(APPROVER).send({ examples: 50 }).expect(200);
+    const res = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'simulate')).set(APPROVER).send({ examples: 50 }).expect(200);
     const after = await t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM decision`);
     expect(after[0].n).toBe(before[0].n);
 
@@ -51,10 +51,10 @@ describe('POST /v1/rulebooks/{key}/versions/{version}/simulate', () => {
     expect(changing).toHaveLength(3); // 23, 23, 24
 
     expect(res.body).toMatchObject({
-      rulebook: { key: 'ed-triage', version: '1.1.0', contentHash: candidateHash },
+      rulebook: { key: 'ed-triage', version: '1.2.0', contentHash: candidateHash },
       window: { from: null, to: null, last: 1000 },
       decisions: ids.size, truncated: false, outcomeChanged: changing.length, unchanged: ids.size - changing.length, refused: 0, failed: 0,
-      versionsReplayed: { '1.0.0': ids.size },
+      versionsReplayed: { '1.1.0': ids.size },
     });
     const field = (path: string) => res.body.byField.find((f: { field: string }) => f.field === path);
     expect(field('news2.score').changed).toBe(changing.length);
@@ -79,12 +79,12 @@ describe('POST /v1/rulebooks/{key}/versions/{version}/simulate', () => {
   });
 
   it('replays the last N decisions or a time window', async () => {
-    const last = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'simulate')).set(AUTHOR).send({ last: 2 }).expect(200);
+    const last = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'simulate')).set(AUTHOR).send({ last: 2 }).expect(200);
     expect(last.body).toMatchObject({ decisions: 2, truncated: true, window: { last: 2 } });
     const future = new Date(Date.now() + 3_600_000).toISOString();
-    const none = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'simulate')).set(AUTHOR).send({ from: future }).expect(200);
+    const none = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'simulate')).set(AUTHOR).send({ from: future }).expect(200);
     expect(none.body).toMatchObject({ decisions: 0, outcomeChanged: 0, window: { from: future, to: null } });
-    const all = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'simulate')).set(AUTHOR)
+    const all = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'simulate')).set(AUTHOR)
       .send({ from: '2020-01-01T00:00:00Z', to: future }).expect(200);
     expect(all.body.decisions).toBe(ids.size);
   });
@@ -102,14 +102,14 @@ describe('POST /v1/rulebooks/{key}/versions/{version}/simulate', () => {
   });
 
   it('refuses bad windows, unknown versions and callers without a governance role', async () => {
-    const bad = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'simulate')).set(AUTHOR).send({ last: 0, from: 'yesterday' });
+    const bad = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'simulate')).set(AUTHOR).send({ last: 0, from: 'yesterday' });
     expect(bad.status).toBe(400);
     expect([...new Set(bad.body.errors.map((e: { pointer: string }) => e.pointer))].sort()).toEqual(['/from', '/last']);
-    expect((await request(t.server).post(versionPath('ed-triage', '1.1.0', 'simulate')).set(AUTHOR)
+    expect((await request(t.server).post(versionPath('ed-triage', '1.2.0', 'simulate')).set(AUTHOR)
       .send({ from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' })).status).toBe(400);
     expect((await request(t.server).post(versionPath('ed-triage', '7.0.0', 'simulate')).set(AUTHOR).send({})).status).toBe(404);
-    expect((await request(t.server).post(versionPath('ed-triage', '1.1.0', 'simulate')).set(AUDITOR).send({})).status).toBe(403);
-    expect((await request(t.server).post(versionPath('ed-triage', '1.1.0', 'simulate')).set(ENGINE).send({})).status).toBe(403);
+    expect((await request(t.server).post(versionPath('ed-triage', '1.2.0', 'simulate')).set(AUDITOR).send({})).status).toBe(403);
+    expect((await request(t.server).post(versionPath('ed-triage', '1.2.0', 'simulate')).set(ENGINE).send({})).status).toBe(403);
   });
 
   it('refuses to simulate a draft that does not compile, pointing at the problem', async () => {

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import {
-  ADMIN, APPROVER, APPROVER_2, AUDITOR, AUTHOR, AUTHOR_2, approvedVersion, bundled, ENGINE, NORMAL_ADULT, stricterTriage, versionPath,
+  ADMIN, APPROVER, APPROVER_2, AUDITOR, AUTHOR, AUTHOR_2, approvedVersion, bundled, ENGINE, NORMAL_ADULT, SAFETY_OFFICER, stricterTriage, versionPath,
 } from '../support/governance.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -28,7 +28,7 @@ interface HistoryEntry {
 /**
  * The whole governance lifecycle of issue 3 on ed-triage ("Done when"): an author drafts a stricter respiratory-rate
  * threshold, sees the quality gate's findings, a second author and an admin edit it, it is submitted, diffed, approved
- * by two approvers who did not edit it, activated at a chosen instant (decisions before it keep 1.0.0), activated now,
+ * by two approvers who did not edit it, activated at a chosen instant (decisions before it keep 1.1.0), activated now,
  * rolled back, retired; every refusal is problem+json and recorded; the history shows every step with its actor.
  */
 describe('rulebook governance lifecycle', () => {
@@ -48,26 +48,26 @@ describe('rulebook governance lifecycle', () => {
   const decide = (facts: Record<string, unknown>, asOf?: string) =>
     request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', facts, ...(asOf ? { asOf } : {}) }).expect(201);
   const history = async (): Promise<HistoryEntry[]> =>
-    (await request(t.server).get('/v1/rulebooks/ed-triage/history?version=1.1.0').set(AUDITOR).expect(200)).body.entries as HistoryEntry[];
+    (await request(t.server).get('/v1/rulebooks/ed-triage/history?version=1.2.0').set(AUDITOR).expect(200)).body.entries as HistoryEntry[];
   const lastRefusal = async () => (await history()).filter((e) => e.outcome === 'refused').at(-1);
 
   it('lists the bundled rulebooks with their active version and the approvals their kind needs', async () => {
     const res = await request(t.server).get('/v1/rulebooks').set(AUDITOR).expect(200);
     const triage = res.body.find((r: { key: string }) => r.key === 'ed-triage');
-    expect(triage).toMatchObject({ kind: 'triage', activeVersion: { version: '1.0.0', since: null }, scheduled: [], approvalsRequired: 2,
-      versions: [{ version: '1.0.0', status: 'active' }] });
-    expect(res.body.find((r: { key: string }) => r.key === 'scheduling-eligibility')).toMatchObject({ approvalsRequired: 1, activeVersion: { version: '1.0.0' } });
+    expect(triage).toMatchObject({ kind: 'triage', activeVersion: { version: '1.1.0', since: null }, scheduled: [], approvalsRequired: 2, safetyApprovalsRequired: 1,
+      versions: [{ version: '1.1.0', status: 'active' }] });
+    expect(res.body.find((r: { key: string }) => r.key === 'scheduling-eligibility')).toMatchObject({ approvalsRequired: 1, safetyApprovalsRequired: 0, activeVersion: { version: '1.1.0' } });
     const versions = await request(t.server).get('/v1/rulebooks/ed-triage/versions').set(AUTHOR).expect(200);
-    expect(versions.body).toEqual([expect.objectContaining({ version: '1.0.0', status: 'active', provenance: 'bundled', activePeriods: [{ version: '1.0.0', from: null, until: null }] })]);
+    expect(versions.body).toEqual([expect.objectContaining({ version: '1.1.0', status: 'active', provenance: 'bundled', activePeriods: [{ version: '1.1.0', from: null, until: null }] })]);
     expectProblem(await request(t.server).get('/v1/rulebooks').set(ENGINE), 403, 'FORBIDDEN');
     expectProblem(await request(t.server).get('/v1/rulebooks'), 401, 'UNAUTHENTICATED');
   });
 
   it('creates a draft as a copy of the active version', async () => {
-    const res = await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send({ copyOf: '1.0.0', version: '1.1.0' }).expect(201);
-    expect(res.headers.location).toBe('/v1/rulebooks/ed-triage/versions/1.1.0');
-    expect(res.body).toMatchObject({ version: '1.1.0', status: 'draft', basedOn: '1.0.0', createdBy: 'dev-author', editors: ['dev-author'], provenance: 'api' });
-    expect(res.body.document).toEqual({ ...bundled('ed-triage'), version: '1.1.0' });
+    const res = await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send({ copyOf: '1.1.0', version: '1.2.0' }).expect(201);
+    expect(res.headers.location).toBe('/v1/rulebooks/ed-triage/versions/1.2.0');
+    expect(res.body).toMatchObject({ version: '1.2.0', status: 'draft', basedOn: '1.1.0', createdBy: 'dev-author', editors: ['dev-author'], provenance: 'api' });
+    expect(res.body.document).toEqual({ ...bundled('ed-triage'), version: '1.2.0' });
     expect(res.body.history).toEqual([expect.objectContaining({ action: 'create', outcome: 'done', actor: 'dev-author', role: 'rulebook:author', toStatus: 'draft' })]);
   });
 
@@ -77,30 +77,30 @@ describe('rulebook governance lifecycle', () => {
     expectProblem(invalid, 400, 'VALIDATION_FAILED');
     expect(invalid.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(expect.arrayContaining(['/kind', '/rules']));
     expectProblem(await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send({ ...stricterTriage('1.1.1'), key: 'other-book' }), 400, 'VALIDATION_FAILED');
-    expectProblem(await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send({ copyOf: '1.0.0', version: '1.1.0' }), 409, 'VERSION_EXISTS');
+    expectProblem(await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send({ copyOf: '1.1.0', version: '1.2.0' }), 409, 'VERSION_EXISTS');
     expectProblem(await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send({ copyOf: '9.9.9', version: '1.1.1' }), 404, 'RULEBOOK_VERSION_NOT_FOUND');
     expectProblem(await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send({ ...bundled('scheduling-eligibility'), key: 'ed-triage', version: '1.1.1' }), 422, 'KIND_MISMATCH');
-    expectProblem(await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(APPROVER).send({ copyOf: '1.0.0', version: '1.1.1' }), 403, 'FORBIDDEN');
+    expectProblem(await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(APPROVER).send({ copyOf: '1.1.0', version: '1.1.1' }), 403, 'FORBIDDEN');
     expectProblem(await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send('[1]').type('json'), 400, 'VALIDATION_FAILED');
   });
 
   it('shows the quality gate findings on submit: 422 with a JSON pointer for every problem, recorded', async () => {
-    const draft = stricterTriage('1.1.0');
+    const draft = stricterTriage('1.2.0');
     const rr = draft.rules.findIndex((r) => r.name === 'news2-respiratory-rate-3-high');
     draft.rules[rr].conditions = { all: [{ fact: 'respiratoryRat', operator: 'greaterThan', value: 22 }] };
     const scenario = draft.scenarios.length - 1;
     draft.scenarios[scenario].expect = { acuity: 2 };
-    await request(t.server).put(versionPath('ed-triage', '1.1.0')).set(AUTHOR).send(draft).expect(200);
-    const res = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'submit')).set(AUTHOR).send({});
+    await request(t.server).put(versionPath('ed-triage', '1.2.0')).set(AUTHOR).send(draft).expect(200);
+    const res = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'submit')).set(AUTHOR).send({});
     expectProblem(res, 422, 'QUALITY_GATE_FAILED');
     expect(res.body.errors).toEqual([{ pointer: `/rules/${rr}/conditions/all/0/fact`, message: expect.stringContaining('fact "respiratoryRat" is not in the fact catalog') }]);
 
     // With the rules compiling, the scenarios run: a wrong expectation and a rule no scenario fires are both listed.
     draft.rules[rr].conditions = { all: [{ fact: 'respiratoryRate', operator: 'greaterThan', value: 22 }] };
-    draft.rules.push({ ...structuredClone(draft.rules[rr]), name: 'news2-respiratory-rate-unreachable', conditions: { all: [{ fact: 'respiratoryRate', operator: 'lessThan', value: 0 }] },
+    draft.rules.push({ ...structuredClone(draft.rules[rr]), name: 'respiratory-rate-above-140-unfired', conditions: { all: [{ fact: 'respiratoryRate', operator: 'greaterThan', value: 140 }] },
       event: { type: 'outcome', params: { add: { reasons: { code: 'NEVER', text: 'never' } } } } });
-    await request(t.server).put(versionPath('ed-triage', '1.1.0')).set(AUTHOR).send(draft).expect(200);
-    const again = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'submit')).set(AUTHOR).send({});
+    await request(t.server).put(versionPath('ed-triage', '1.2.0')).set(AUTHOR).send(draft).expect(200);
+    const again = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'submit')).set(AUTHOR).send({});
     expectProblem(again, 422, 'QUALITY_GATE_FAILED');
     expect(again.body.errors).toEqual(expect.arrayContaining([
       { pointer: `/scenarios/${scenario}/expect/acuity`, message: expect.stringContaining('expected 2, got 3') },
@@ -108,130 +108,162 @@ describe('rulebook governance lifecycle', () => {
     ]));
     expect(await lastRefusal()).toMatchObject({ action: 'submit', actor: 'dev-author', fromStatus: 'draft', toStatus: 'in_review',
       problem: { code: 'QUALITY_GATE_FAILED', status: 422, errors: expect.arrayContaining([{ pointer: `/rules/${draft.rules.length - 1}`, message: expect.any(String) }]) } });
-    const stillDraft = await request(t.server).get(versionPath('ed-triage', '1.1.0')).set(AUTHOR).expect(200);
+    const stillDraft = await request(t.server).get(versionPath('ed-triage', '1.2.0')).set(AUTHOR).expect(200);
     expect(stillDraft.body.status).toBe('draft');
   });
 
   it('lets a second author and an admin fix the draft; every editor is recorded', async () => {
-    const fixed = await request(t.server).put(versionPath('ed-triage', '1.1.0')).set(AUTHOR_2).send(stricterTriage('1.1.0')).expect(200);
+    const fixed = await request(t.server).put(versionPath('ed-triage', '1.2.0')).set(AUTHOR_2).send(stricterTriage('1.2.0')).expect(200);
     hashSeenEarly = fixed.body.contentHash;
-    const polished = stricterTriage('1.1.0');
+    const polished = stricterTriage('1.2.0');
     polished.description = `${polished.description} Local variant: NEWS2 respiratory-rate 3 points from 23/min.`;
-    const res = await request(t.server).put(versionPath('ed-triage', '1.1.0')).set(ADMIN).send(polished).expect(200);
+    const res = await request(t.server).put(versionPath('ed-triage', '1.2.0')).set(ADMIN).send(polished).expect(200);
     expect(res.body.contentHash).not.toBe(hashSeenEarly);
     expect(res.body.editors).toEqual(['dev-author', 'dev-author-2', 'dev-admin']);
-    expectProblem(await request(t.server).put(versionPath('ed-triage', '1.1.0')).set(AUTHOR).send(stricterTriage('1.2.0')), 400, 'VALIDATION_FAILED');
+    expectProblem(await request(t.server).put(versionPath('ed-triage', '1.2.0')).set(AUTHOR).send(stricterTriage('1.2.0')), 400, 'VALIDATION_FAILED');
   });
 
   it('submits: the content is frozen and identified by its hash', async () => {
-    const res = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'submit')).set(AUTHOR_2).send({ comment: 'Stricter RR band, per the sepsis audit.' }).expect(200);
-    expect(res.body).toMatchObject({ status: 'in_review', submittedBy: 'dev-author-2', approvalsRequired: 2, approvals: [] });
+    const res = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'submit')).set(AUTHOR_2).send({ comment: 'Stricter RR band, per the sepsis audit.' }).expect(200);
+    expect(res.body).toMatchObject({ status: 'in_review', submittedBy: 'dev-author-2', approvalsRequired: 2, safetyApprovalsRequired: 1,
+      approvalsNeeded: 2, safetyApprovalsNeeded: 1, approvals: [] });
+    // What was needed is fixed at submission: not even the database lets it change afterwards.
+    await expect(t.sql(`UPDATE rulebook_version SET safety_approvals_required = 0 WHERE rulebook_key = 'ed-triage' AND version = '1.2.0'`)).rejects.toThrow(/fixed when it was submitted/);
     expect(res.body.qualityGate.scenarios).toBe(bundled('ed-triage').scenarios.length + 1);
     expect(res.body.qualityGate.passed).toBe(res.body.qualityGate.scenarios);
     submittedHash = res.body.contentHash;
 
-    const edit = await request(t.server).put(versionPath('ed-triage', '1.1.0')).set(AUTHOR).send(stricterTriage('1.1.0'));
+    const edit = await request(t.server).put(versionPath('ed-triage', '1.2.0')).set(AUTHOR).send(stricterTriage('1.2.0'));
     expectProblem(edit, 409, 'VERSION_NOT_DRAFT');
     expect(await lastRefusal()).toMatchObject({ action: 'update', actor: 'dev-author', fromStatus: 'in_review', contentHash: submittedHash, problem: { code: 'VERSION_NOT_DRAFT' } });
     // Even the database refuses to change frozen content.
-    await expect(t.sql(`UPDATE rulebook_version SET content = '{}' WHERE rulebook_key = 'ed-triage' AND version = '1.1.0'`)).rejects.toThrow(/frozen/);
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.1.0', 'submit')).set(AUTHOR).send({}), 409, 'INVALID_TRANSITION');
+    await expect(t.sql(`UPDATE rulebook_version SET content = '{}' WHERE rulebook_key = 'ed-triage' AND version = '1.2.0'`)).rejects.toThrow(/frozen/);
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'submit')).set(AUTHOR).send({}), 409, 'INVALID_TRANSITION');
   });
 
   it('shows the diff against the version it was copied from', async () => {
-    const res = await request(t.server).get(versionPath('ed-triage', '1.1.0', 'diff')).set(APPROVER).expect(200);
-    expect(res.body.from).toMatchObject({ version: '1.0.0' });
-    expect(res.body.to).toEqual({ key: 'ed-triage', version: '1.1.0', contentHash: submittedHash });
+    const res = await request(t.server).get(versionPath('ed-triage', '1.2.0', 'diff')).set(APPROVER).expect(200);
+    expect(res.body.from).toMatchObject({ version: '1.1.0' });
+    expect(res.body.to).toEqual({ key: 'ed-triage', version: '1.2.0', contentHash: submittedHash });
     expect(res.body.rules.changed.map((c: { name: string }) => c.name)).toEqual(['news2-respiratory-rate-2-high', 'news2-respiratory-rate-3-high']);
     expect(res.body.rules.changed[1].patch).toEqual(expect.arrayContaining([{ op: 'replace', path: '/conditions/all/0/value', value: 22 }]));
     expect(res.body.scenarios.added.map((s: { name: string }) => s.name)).toEqual(['adult-rr-23-scores-3']);
     expect(res.body.summary).toEqual(expect.arrayContaining([expect.stringMatching(/^Rule news2-respiratory-rate-3-high changed: .*\/conditions\/all\/0\/value: 24 -> 22/)]));
-    const explicit = await request(t.server).get(`${versionPath('ed-triage', '1.0.0', 'diff')}?from=1.1.0`).set(AUDITOR).expect(200);
+    const explicit = await request(t.server).get(`${versionPath('ed-triage', '1.1.0', 'diff')}?from=1.2.0`).set(AUDITOR).expect(200);
     expect(explicit.body.rules.changed).toHaveLength(2);
-    expectProblem(await request(t.server).get(versionPath('ed-triage', '1.0.0', 'diff')).set(AUDITOR), 409, 'NO_BASE_VERSION');
+    expectProblem(await request(t.server).get(versionPath('ed-triage', '1.1.0', 'diff')).set(AUDITOR), 409, 'NO_BASE_VERSION');
   });
 
   it('refuses to activate a version that is not approved, and records it', async () => {
-    const res = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'activate')).set(APPROVER).send({});
+    const res = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'activate')).set(APPROVER).send({});
     expectProblem(res, 409, 'VERSION_NOT_APPROVED');
     expect(await lastRefusal()).toMatchObject({ action: 'activate', actor: 'dev-approver', role: 'rulebook:approve', fromStatus: 'in_review', problem: { code: 'VERSION_NOT_APPROVED' } });
   });
 
   it('refuses self-approval, approval by an author, and approval of content the approver did not see, and records them', async () => {
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.1.0', 'approve')).set(ADMIN).send({ contentHash: submittedHash }), 403, 'SELF_APPROVAL_FORBIDDEN');
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(ADMIN).send({ contentHash: submittedHash }), 403, 'SELF_APPROVAL_FORBIDDEN');
     expect(await lastRefusal()).toMatchObject({ action: 'approve', actor: 'dev-admin', role: 'admin', problem: { code: 'SELF_APPROVAL_FORBIDDEN', status: 403 } });
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.1.0', 'approve')).set(AUTHOR).send({ contentHash: submittedHash }), 403, 'FORBIDDEN');
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(AUTHOR).send({ contentHash: submittedHash }), 403, 'FORBIDDEN');
     expect(await lastRefusal()).toMatchObject({ action: 'approve', actor: 'dev-author', role: 'rulebook:author', problem: { code: 'FORBIDDEN' } });
-    const changed = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'approve')).set(APPROVER).send({ contentHash: hashSeenEarly });
+    const changed = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(APPROVER).send({ contentHash: hashSeenEarly });
     expectProblem(changed, 409, 'CONTENT_HASH_MISMATCH');
     expect(await lastRefusal()).toMatchObject({ action: 'approve', actor: 'dev-approver', contentHash: submittedHash, problem: { code: 'CONTENT_HASH_MISMATCH' } });
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.1.0', 'approve')).set(APPROVER).send({}), 400, 'VALIDATION_FAILED');
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(APPROVER).send({}), 400, 'VALIDATION_FAILED');
     // The database holds the same line: an approval by an editor is refused there too.
     await expect(t.sql(`INSERT INTO rulebook_approval (version_id, approver, content_hash)
-      SELECT id, 'dev-admin', content_hash FROM rulebook_version WHERE rulebook_key = 'ed-triage' AND version = '1.1.0'`)).rejects.toThrow(/cannot approve/);
+      SELECT id, 'dev-admin', content_hash FROM rulebook_version WHERE rulebook_key = 'ed-triage' AND version = '1.2.0'`)).rejects.toThrow(/cannot approve/);
   });
 
-  it('needs two distinct approvals of the submitted content for a triage rulebook', async () => {
-    const first = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'approve')).set(APPROVER).send({ contentHash: submittedHash, comment: 'Matches the audit.' }).expect(200);
-    expect(first.body).toMatchObject({ status: 'in_review', approvals: [{ approver: 'dev-approver', contentHash: submittedHash, comment: 'Matches the audit.' }] });
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.1.0', 'approve')).set(APPROVER).send({ contentHash: submittedHash }), 409, 'ALREADY_APPROVED');
-    const second = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'approve')).set(APPROVER_2).send({ contentHash: submittedHash }).expect(200);
+  it('needs two distinct approvals of the submitted content for a triage rulebook, one of them by the clinical safety officer', async () => {
+    const first = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(APPROVER).send({ contentHash: submittedHash, comment: 'Matches the audit.' }).expect(200);
+    expect(first.body).toMatchObject({ status: 'in_review', approvalsNeeded: 1, safetyApprovalsNeeded: 1,
+      approvals: [{ approver: 'dev-approver', contentHash: submittedHash, comment: 'Matches the audit.', asSafetyOfficer: false }] });
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(APPROVER).send({ contentHash: submittedHash }), 409, 'ALREADY_APPROVED');
+    const second = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(APPROVER_2).send({ contentHash: submittedHash }).expect(200);
+    // Two ordinary approvals are not enough for triage: the clinical safety officer has not signed it off.
+    expect(second.body).toMatchObject({ status: 'in_review', approvalsNeeded: 0, safetyApprovalsNeeded: 1 });
+    const early = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'activate')).set(APPROVER).send({});
+    expectProblem(early, 409, 'VERSION_NOT_APPROVED');
+    expect(early.body.detail).toMatch(/still needs 0 more approval\(s\) and 1 more by a clinical safety officer/);
+    await expect(t.sql(`UPDATE rulebook_version SET status = 'approved' WHERE rulebook_key = 'ed-triage' AND version = '1.2.0'`)).rejects.toThrow(/clinical safety officer/);
+    const signedOff = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(SAFETY_OFFICER).send({ contentHash: submittedHash, comment: 'Hazard log reviewed.' }).expect(200);
+    expect(signedOff.body).toMatchObject({ status: 'approved', approvalsNeeded: 0, safetyApprovalsNeeded: 0 });
+    expect(signedOff.body.approvals.map((a: { approver: string; asSafetyOfficer: boolean }) => [a.approver, a.asSafetyOfficer]))
+      .toEqual([['dev-approver', false], ['dev-approver-2', false], ['dev-safety-officer', true]]);
+    expect(signedOff.body.history.at(-1)).toMatchObject({ action: 'approve', actor: 'dev-safety-officer', role: 'safety:approve', toStatus: 'approved',
+      comment: 'approval 3 of 2, clinical safety officer approval 1 of 1: Hazard log reviewed.' });
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(APPROVER).send({ contentHash: submittedHash }), 409, 'INVALID_TRANSITION');
+  });
+
+  it('counts the clinical safety officer as one of the distinct approvals, and never lets an editor be it', async () => {
+    const doc = stricterTriage('1.5.0');
+    await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send(doc).expect(201);
+    const submitted = await request(t.server).post(versionPath('ed-triage', '1.5.0', 'submit')).set(AUTHOR).send({}).expect(200);
+    const hash = submitted.body.contentHash as string;
+    const officer = await request(t.server).post(versionPath('ed-triage', '1.5.0', 'approve')).set(SAFETY_OFFICER).send({ contentHash: hash }).expect(200);
+    expect(officer.body).toMatchObject({ status: 'in_review', approvalsNeeded: 1, safetyApprovalsNeeded: 0 });
+    const second = await request(t.server).post(versionPath('ed-triage', '1.5.0', 'approve')).set(APPROVER).send({ contentHash: hash }).expect(200);
     expect(second.body.status).toBe('approved');
-    expect(second.body.approvals.map((a: { approver: string }) => a.approver)).toEqual(['dev-approver', 'dev-approver-2']);
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.1.0', 'approve')).set(APPROVER).send({ contentHash: submittedHash }), 409, 'INVALID_TRANSITION');
+    expect(second.body.approvals).toHaveLength(2);
+
+    // An editor holding safety:approve (dev-admin holds every role) still cannot approve what they edited.
+    await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(ADMIN).send(stricterTriage('1.5.1')).expect(201);
+    await request(t.server).post(versionPath('ed-triage', '1.5.1', 'submit')).set(ADMIN).send({}).expect(200);
+    const own = await request(t.server).get(versionPath('ed-triage', '1.5.1')).set(AUDITOR).expect(200);
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.5.1', 'approve')).set(ADMIN).send({ contentHash: own.body.contentHash }), 403, 'SELF_APPROVAL_FORBIDDEN');
   });
 
-  it('activates at a chosen instant: decisions at or after it name 1.1.0, earlier asOf and now keep 1.0.0', async () => {
-    const past = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'activate')).set(APPROVER).send({ effectiveFrom: '2020-01-01T00:00:00.000Z' });
+  it('activates at a chosen instant: decisions at or after it name 1.2.0, earlier asOf and now keep 1.1.0', async () => {
+    const past = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'activate')).set(APPROVER).send({ effectiveFrom: '2020-01-01T00:00:00.000Z' });
     expectProblem(past, 422, 'EFFECTIVE_FROM_NOT_IN_FUTURE');
     expect(past.body.errors).toEqual([{ pointer: '/effectiveFrom', message: 'must be in the future' }]);
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.1.0', 'activate')).set(APPROVER).send({ effectiveFrom: 'tomorrow' }), 400, 'VALIDATION_FAILED');
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.1.0', 'activate')).set(APPROVER).send({ effectiveFrom: '2030-02-30T00:00:00Z' }), 400, 'VALIDATION_FAILED');
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.1.0', 'activate')).set(AUTHOR).send({}), 403, 'FORBIDDEN');
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'activate')).set(APPROVER).send({ effectiveFrom: 'tomorrow' }), 400, 'VALIDATION_FAILED');
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'activate')).set(APPROVER).send({ effectiveFrom: '2030-02-30T00:00:00Z' }), 400, 'VALIDATION_FAILED');
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'activate')).set(AUTHOR).send({}), 403, 'FORBIDDEN');
 
     scheduledAt = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3_600_000).toISOString();
-    const res = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'activate')).set(APPROVER).send({ effectiveFrom: scheduledAt, comment: 'Go-live agreed.' }).expect(200);
-    expect(res.body).toMatchObject({ status: 'approved', activePeriods: [{ version: '1.1.0', from: scheduledAt, until: null }] });
+    const res = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'activate')).set(APPROVER).send({ effectiveFrom: scheduledAt, comment: 'Go-live agreed.' }).expect(200);
+    expect(res.body).toMatchObject({ status: 'approved', activePeriods: [{ version: '1.2.0', from: scheduledAt, until: null }] });
     const list = await request(t.server).get('/v1/rulebooks').set(AUDITOR).expect(200);
-    expect(list.body.find((r: { key: string }) => r.key === 'ed-triage')).toMatchObject({ activeVersion: { version: '1.0.0' }, scheduled: [{ version: '1.1.0', from: scheduledAt, until: null }] });
+    expect(list.body.find((r: { key: string }) => r.key === 'ed-triage')).toMatchObject({ activeVersion: { version: '1.1.0' }, scheduled: [{ version: '1.2.0', from: scheduledAt, until: null }] });
 
     const rr23 = { ...NORMAL_ADULT, respiratoryRate: 23 };
     const before = await decide(rr23, new Date(Date.parse(scheduledAt) - 1).toISOString());
-    expect(before.body.rulebook.version).toBe('1.0.0');
+    expect(before.body.rulebook.version).toBe('1.1.0');
     expect(before.body.outcome).toMatchObject({ acuity: 4, news2: { score: 2, riskBand: 'low' } });
     const at = await decide(rr23, scheduledAt);
-    expect(at.body.rulebook).toEqual({ key: 'ed-triage', version: '1.1.0', contentHash: submittedHash });
+    expect(at.body.rulebook).toEqual({ key: 'ed-triage', version: '1.2.0', contentHash: submittedHash });
     expect(at.body.outcome).toMatchObject({ acuity: 3, news2: { score: 3, riskBand: 'low-medium' } });
-    expect((await decide(rr23)).body.rulebook.version).toBe('1.0.0');
+    expect((await decide(rr23)).body.rulebook.version).toBe('1.1.0');
   });
 
-  it('activates now, superseding the schedule; a rollback restores 1.0.0 and keeps the past as it was', async () => {
-    const now = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'activate')).set(APPROVER_2).send({ comment: 'Go-live brought forward.' }).expect(200);
+  it('activates now, superseding the schedule; a rollback restores 1.1.0 and keeps the past as it was', async () => {
+    const now = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'activate')).set(APPROVER_2).send({ comment: 'Go-live brought forward.' }).expect(200);
     expect(now.body.status).toBe('active');
-    expect(now.body.activePeriods).toEqual([{ version: '1.1.0', from: expect.any(String), until: null }]);
+    expect(now.body.activePeriods).toEqual([{ version: '1.2.0', from: expect.any(String), until: null }]);
     activatedAt = now.body.activePeriods[0].from;
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.1.0', 'activate')).set(APPROVER).send({}), 409, 'ALREADY_ACTIVE');
-    expect((await decide({ ...NORMAL_ADULT, respiratoryRate: 23 })).body.rulebook.version).toBe('1.1.0');
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'activate')).set(APPROVER).send({}), 409, 'ALREADY_ACTIVE');
+    expect((await decide({ ...NORMAL_ADULT, respiratoryRate: 23 })).body.rulebook.version).toBe('1.2.0');
 
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.0.0', 'rollback')).set(APPROVER).send({}), 400, 'VALIDATION_FAILED');
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.1.0', 'rollback')).set(APPROVER).send({ comment: 'x' }), 409, 'ROLLBACK_TARGET_INVALID');
-    const back = await request(t.server).post(versionPath('ed-triage', '1.0.0', 'rollback')).set(APPROVER).send({ comment: 'Alert fatigue on the night shift.' }).expect(200);
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.1.0', 'rollback')).set(APPROVER).send({}), 400, 'VALIDATION_FAILED');
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'rollback')).set(APPROVER).send({ comment: 'x' }), 409, 'ROLLBACK_TARGET_INVALID');
+    const back = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'rollback')).set(APPROVER).send({ comment: 'Alert fatigue on the night shift.' }).expect(200);
     expect(back.body.status).toBe('active');
     const after = await decide({ ...NORMAL_ADULT, respiratoryRate: 23 });
-    expect(after.body.rulebook.version).toBe('1.0.0');
+    expect(after.body.rulebook.version).toBe('1.1.0');
     expect(after.body.outcome.news2.score).toBe(2);
-    // Re-evaluating a case at an instant when 1.1.0 was active still uses 1.1.0.
-    expect((await decide({ ...NORMAL_ADULT, respiratoryRate: 23 }, activatedAt)).body.rulebook.version).toBe('1.1.0');
-    expect((await decide({ ...NORMAL_ADULT, respiratoryRate: 23 }, new Date(Date.parse(activatedAt) - 1).toISOString())).body.rulebook.version).toBe('1.0.0');
+    // Re-evaluating a case at an instant when 1.2.0 was active still uses 1.2.0.
+    expect((await decide({ ...NORMAL_ADULT, respiratoryRate: 23 }, activatedAt)).body.rulebook.version).toBe('1.2.0');
+    expect((await decide({ ...NORMAL_ADULT, respiratoryRate: 23 }, new Date(Date.parse(activatedAt) - 1).toISOString())).body.rulebook.version).toBe('1.1.0');
   });
 
   it('retires a version no longer in use; the active one cannot be retired', async () => {
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.0.0', 'retire')).set(APPROVER).send({}), 409, 'VERSION_IN_USE');
-    const res = await request(t.server).post(versionPath('ed-triage', '1.1.0', 'retire')).set(APPROVER).send({ comment: 'Withdrawn after review.' }).expect(200);
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.1.0', 'retire')).set(APPROVER).send({}), 409, 'VERSION_IN_USE');
+    const res = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'retire')).set(APPROVER).send({ comment: 'Withdrawn after review.' }).expect(200);
     expect(res.body.status).toBe('retired');
     const refused = await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', facts: NORMAL_ADULT, asOf: activatedAt });
     expectProblem(refused, 409, 'RULEBOOK_VERSION_NOT_EVALUABLE');
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.1.0', 'activate')).set(APPROVER).send({}), 409, 'VERSION_NOT_APPROVED');
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'activate')).set(APPROVER).send({}), 409, 'VERSION_NOT_APPROVED');
   });
 
   it('rejects a submitted version only with a comment', async () => {
@@ -240,9 +272,9 @@ describe('rulebook governance lifecycle', () => {
     await request(t.server).post(versionPath('ed-triage', '1.2.0', 'submit')).set(AUTHOR).expect(200);
     expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'reject')).set(APPROVER).send({}), 400, 'VALIDATION_FAILED');
     expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'reject')).set(APPROVER).send({ comment: '   ' }), 400, 'VALIDATION_FAILED');
-    const res = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'reject')).set(APPROVER).send({ comment: 'Same change as the withdrawn 1.1.0.' }).expect(200);
+    const res = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'reject')).set(APPROVER).send({ comment: 'Same change as the withdrawn 1.2.0.' }).expect(200);
     expect(res.body.status).toBe('rejected');
-    expect(res.body.history.at(-1)).toMatchObject({ action: 'reject', actor: 'dev-approver', fromStatus: 'in_review', toStatus: 'rejected', comment: 'Same change as the withdrawn 1.1.0.' });
+    expect(res.body.history.at(-1)).toMatchObject({ action: 'reject', actor: 'dev-approver', fromStatus: 'in_review', toStatus: 'rejected', comment: 'Same change as the withdrawn 1.2.0.' });
     expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(APPROVER_2).send({ contentHash: res.body.contentHash }), 409, 'INVALID_TRANSITION');
     // A rejected version is the start of a new draft.
     const copy = await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send({ copyOf: '1.2.0', version: '1.2.1' }).expect(201);
@@ -250,8 +282,9 @@ describe('rulebook governance lifecycle', () => {
   });
 
   it('approves a scheduling-eligibility version with one approval (its kind needs one)', async () => {
-    const approved = await approvedVersion(t.server, 'scheduling-eligibility', '1.0.1', { copyOf: '1.0.0' });
-    expect(approved).toMatchObject({ status: 'approved', approvalsRequired: 1 });
+    const approved = await approvedVersion(t.server, 'scheduling-eligibility', '1.0.1', { copyOf: '1.1.0' });
+    // Its kind needs no clinical safety officer by default (SAFETY_APPROVALS_REQUIRED {"triage":1}).
+    expect(approved).toMatchObject({ status: 'approved', approvalsRequired: 1, safetyApprovalsRequired: 0, approvals: [{ approver: 'dev-approver', asSafetyOfficer: false }] });
   });
 
   it('creates a new rulebook from a document for an unknown key', async () => {
@@ -259,7 +292,7 @@ describe('rulebook governance lifecycle', () => {
     const res = await request(t.server).post('/v1/rulebooks/clinic-eligibility/versions').set(AUTHOR).send(doc).expect(201);
     expect(res.body).toMatchObject({ rulebook: 'clinic-eligibility', status: 'draft', activePeriods: [] });
     const list = await request(t.server).get('/v1/rulebooks').set(AUTHOR).expect(200);
-    expect(list.body.find((r: { key: string }) => r.key === 'clinic-eligibility')).toMatchObject({ activeVersion: null, versions: [{ version: '1.0.0', status: 'draft' }] });
+    expect(list.body.find((r: { key: string }) => r.key === 'clinic-eligibility')).toMatchObject({ activeVersion: null, versions: [{ version: '1.1.0', status: 'draft' }] });
     expectProblem(await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'clinic-eligibility', facts: {} }), 409, 'NO_ACTIVE_VERSION');
   });
 
@@ -268,7 +301,7 @@ describe('rulebook governance lifecycle', () => {
     expectProblem(await request(t.server).get(versionPath('ed-triage', '9.9.9')).set(AUDITOR), 404, 'RULEBOOK_VERSION_NOT_FOUND');
     expectProblem(await request(t.server).get(versionPath('ed-triage', 'not-semver')).set(AUDITOR), 404, 'RULEBOOK_VERSION_NOT_FOUND');
     expectProblem(await request(t.server).post(versionPath('ed-triage', '9.9.9', 'approve')).set(APPROVER).send({ contentHash: submittedHash }), 404, 'RULEBOOK_VERSION_NOT_FOUND');
-    expectProblem(await request(t.server).post(versionPath('no-such-book', '1.0.0', 'activate')).set(APPROVER).send({}), 404, 'RULEBOOK_NOT_FOUND');
+    expectProblem(await request(t.server).post(versionPath('no-such-book', '1.1.0', 'activate')).set(APPROVER).send({}), 404, 'RULEBOOK_NOT_FOUND');
     const badLimit = await request(t.server).get('/v1/rulebooks/ed-triage/history?limit=0').set(AUDITOR);
     expectProblem(badLimit, 400, 'VALIDATION_FAILED');
     expect(badLimit.body.errors).toEqual([{ pointer: '/query/limit', message: 'must be an integer from 1 to 1000' }]);
@@ -296,6 +329,8 @@ describe('rulebook governance lifecycle', () => {
       ['approve', 'done', 'dev-approver', null],
       ['approve', 'refused', 'dev-approver', 'ALREADY_APPROVED'],
       ['approve', 'done', 'dev-approver-2', null],
+      ['activate', 'refused', 'dev-approver', 'VERSION_NOT_APPROVED'],
+      ['approve', 'done', 'dev-safety-officer', null],
       ['approve', 'refused', 'dev-approver', 'INVALID_TRANSITION'],
       ['activate', 'refused', 'dev-approver', 'EFFECTIVE_FROM_NOT_IN_FUTURE'],
       ['activate', 'refused', 'dev-author', 'FORBIDDEN'],
@@ -309,16 +344,16 @@ describe('rulebook governance lifecycle', () => {
     ]);
     const byAction = (action: string, outcome = 'done') => entries.filter((e) => e.action === action && e.outcome === outcome);
     expect(byAction('submit')[0]).toMatchObject({ fromStatus: 'draft', toStatus: 'in_review', contentHash: submittedHash, comment: 'Stricter RR band, per the sepsis audit.' });
-    expect(byAction('approve').map((e) => [e.toStatus, e.contentHash])).toEqual([['in_review', submittedHash], ['approved', submittedHash]]);
+    expect(byAction('approve').map((e) => [e.toStatus, e.contentHash])).toEqual([['in_review', submittedHash], ['in_review', submittedHash], ['approved', submittedHash]]);
     expect(byAction('activate')[0]).toMatchObject({ effectiveFrom: scheduledAt, comment: 'Go-live agreed.', role: 'rulebook:approve' });
     expect(byAction('supersede')[0]).toMatchObject({ effectiveFrom: scheduledAt, comment: expect.stringContaining('superseded') });
     expect(byAction('activate')[1]).toMatchObject({ effectiveFrom: activatedAt, toStatus: 'active' });
     expect(byAction('retire')[0]).toMatchObject({ fromStatus: 'approved', toStatus: 'retired', comment: 'Withdrawn after review.' });
 
-    // The whole rulebook's history includes the bundled import and the rollback to 1.0.0.
+    // The whole rulebook's history includes the bundled import and the rollback to 1.1.0.
     const all = (await request(t.server).get('/v1/rulebooks/ed-triage/history').set(AUDITOR).expect(200)).body.entries as HistoryEntry[];
-    expect(all[0]).toMatchObject({ action: 'import', version: '1.0.0', actor: 'bundled' });
-    expect(all.find((e) => e.action === 'rollback' && e.outcome === 'done')).toMatchObject({ version: '1.0.0', actor: 'dev-approver', comment: 'Alert fatigue on the night shift.', toStatus: 'active' });
+    expect(all[0]).toMatchObject({ action: 'import', version: '1.1.0', actor: 'bundled' });
+    expect(all.find((e) => e.action === 'rollback' && e.outcome === 'done')).toMatchObject({ version: '1.1.0', actor: 'dev-approver', comment: 'Alert fatigue on the night shift.', toStatus: 'active' });
     const page = await request(t.server).get('/v1/rulebooks/ed-triage/history?limit=2').set(AUDITOR).expect(200);
     expect(page.body.entries).toEqual(all.slice(0, 2));
     const next = await request(t.server).get(page.body.next).set(AUDITOR).expect(200);

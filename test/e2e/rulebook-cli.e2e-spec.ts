@@ -28,13 +28,13 @@ describe('npm run rulebook -- submit', () => {
   };
 
   it('creates a draft from the file and submits it for review; the server answers with its quality gate', async () => {
-    const file = join(dir, '1.1.0.json');
-    writeFileSync(file, JSON.stringify(stricterTriage('1.1.0'), null, 2));
+    const file = join(dir, '1.2.0.json');
+    writeFileSync(file, JSON.stringify(stricterTriage('1.2.0'), null, 2));
     const { io, lines } = cli('dev-author');
     expect(await runRulebookCli(['submit', file, '--url', url, '--comment', 'From git.'], io)).toBe(0);
     expect(lines).toEqual([expect.stringMatching(/^✓ .*1\.1\.0\.json: ed-triage@1\.1\.0 submitted for review \(sha256:[0-9a-f]{64}\); it needs 2 approval\(s\)/)]);
     const [row] = await t.sql<{ status: string; created_by: string; provenance: string }>(
-      `SELECT status, created_by, provenance FROM rulebook_version WHERE rulebook_key = 'ed-triage' AND version = '1.1.0'`);
+      `SELECT status, created_by, provenance FROM rulebook_version WHERE rulebook_key = 'ed-triage' AND version = '1.2.0'`);
     expect(row).toEqual({ status: 'in_review', created_by: 'dev-author', provenance: 'api' });
     const [submit] = await t.sql<{ actor: string; comment: string }>(`SELECT actor, comment FROM rulebook_history WHERE action = 'submit' AND outcome = 'done'`);
     expect(submit).toEqual({ actor: 'dev-author', comment: 'From git.' });

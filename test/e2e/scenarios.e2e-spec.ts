@@ -27,7 +27,8 @@ describe('bundled scenarios through POST /v1/decisions', () => {
   it.each(cases)('%s', async (_name, scenario) => {
     const { rulebook, version } = scenario;
     const res = await request(t.server).post('/v1/decisions').set({ Authorization: 'Bearer dev-workflow-engine' })
-      .send({ rulebook, version, asOf: scenario.asOf, ...(scenario.facts ? { facts: scenario.facts } : {}), ...(scenario.fhir ? { fhir: scenario.fhir } : {}) });
+      .send({ rulebook, version, asOf: scenario.asOf, ...(scenario.facts ? { facts: scenario.facts } : {}), ...(scenario.fhir ? { fhir: scenario.fhir } : {}),
+        ...(scenario.fhirSearchComplete ? { fhirSearchComplete: scenario.fhirSearchComplete } : {}) });
     expect(res.status).toBe(201);
     expect(subsetDifferences(scenario.expect, res.body.outcome)).toEqual([]);
     const fired = res.body.explanation.rules.filter((r: { fired: boolean }) => r.fired).map((r: { name: string }) => r.name);

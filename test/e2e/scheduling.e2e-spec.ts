@@ -6,7 +6,8 @@ const ENGINE = { Authorization: 'Bearer dev-workflow-engine' };
 
 /** HL7 R4 examples (CC0) composed into one bundle: the patient, a primary-care appointment, a Coverage, a ServiceRequest. */
 function bundle(coveragePeriod: { start?: string; end?: string } | undefined) {
-  const coverage = { ...readFixture('hl7-r4-examples/coverage-example.json'), period: coveragePeriod };
+  // coverage-example.json covers Patient/4; made the example patient's here (only resources about the patient count)
+  const coverage = { ...readFixture('hl7-r4-examples/coverage-example.json'), period: coveragePeriod, beneficiary: { reference: 'Patient/example' } };
   return {
     resourceType: 'Bundle', type: 'collection',
     entry: [

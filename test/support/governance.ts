@@ -8,12 +8,14 @@ export const AUTHOR = { Authorization: 'Bearer dev-author' };
 export const AUTHOR_2 = { Authorization: 'Bearer dev-author-2' };
 export const APPROVER = { Authorization: 'Bearer dev-approver' };
 export const APPROVER_2 = { Authorization: 'Bearer dev-approver-2' };
+/** The clinical safety officer: `rulebook:approve` and `safety:approve`. */
+export const SAFETY_OFFICER = { Authorization: 'Bearer dev-safety-officer' };
 export const AUDITOR = { Authorization: 'Bearer dev-auditor' };
 export const ENGINE = { Authorization: 'Bearer dev-workflow-engine' };
 export const ADMIN = { Authorization: 'Bearer dev-admin' };
 
 /** A bundled rulebook file as parsed JSON (a fresh copy each call). */
-export function bundled(key: string, version = '1.0.0'): RulebookDocument {
+export function bundled(key: string, version = '1.1.0'): RulebookDocument {
   return JSON.parse(readFileSync(resolve('rulebooks', key, `${version}.json`), 'utf8')) as RulebookDocument;
 }
 
@@ -41,7 +43,7 @@ export function stricterTriage(version: string): RulebookDocument {
   return doc;
 }
 
-/** An adult with every NEWS2 parameter scoring 0, alert, one resource expected (acuity 4 on ed-triage 1.0.0). */
+/** An adult with every NEWS2 parameter scoring 0, alert, one resource expected (acuity 4 on ed-triage 1.1.0). */
 export const NORMAL_ADULT = {
   ageYears: 45, respiratoryRate: 16, heartRate: 72, spo2: 98, systolicBp: 125, temperatureC: 36.8, painScore: 2,
   consciousness: 'A', onSupplementalOxygen: false, spo2Scale2: false, lifeSavingInterventionRequired: false,
@@ -54,16 +56,20 @@ export const versionPath = (key: string, version: string, action?: string): stri
 
 /**
  * Takes a version through the workflow to `approved`: copy of `from` (or `document`), submitted by dev-author-2,
- * approved by dev-approver and, when the kind needs two, dev-approver-2.
+ * approved by dev-approver and, when the kind needs two, dev-approver-2; when the kind needs a clinical safety
+ * officer's approval (triage), dev-safety-officer gives the last of them instead.
  * @returns the approved version as the API shows it
  */
 export async function approvedVersion(server: import('node:http').Server, key: string, version: string,
-  source: { copyOf: string } | { document: RulebookDocument }): Promise<{ contentHash: string; status: string; approvalsRequired: number }> {
+  source: { copyOf: string } | { document: RulebookDocument }): Promise<{ contentHash: string; status: string; approvalsRequired: number; safetyApprovalsRequired: number }> {
   const body = 'copyOf' in source ? { copyOf: source.copyOf, version } : source.document;
   await request(server).post(`/v1/rulebooks/${key}/versions`).set(AUTHOR_2).send(body).expect(201);
   const submitted = await request(server).post(versionPath(key, version, 'submit')).set(AUTHOR_2).send({}).expect(200);
+  const { approvalsRequired, safetyApprovalsRequired } = submitted.body as { approvalsRequired: number; safetyApprovalsRequired: number };
+  if (safetyApprovalsRequired > 1) throw new Error('approvedVersion: the demo tokens hold one clinical safety officer');
+  const ordinary = [APPROVER, APPROVER_2].slice(0, Math.max(0, approvalsRequired - safetyApprovalsRequired));
   let last = submitted;
-  for (const approver of [APPROVER, APPROVER_2].slice(0, submitted.body.approvalsRequired)) {
+  for (const approver of [...ordinary, ...(safetyApprovalsRequired > 0 ? [SAFETY_OFFICER] : [])]) {
     last = await request(server).post(versionPath(key, version, 'approve')).set(approver).send({ contentHash: submitted.body.contentHash }).expect(200);
   }
   return last.body;

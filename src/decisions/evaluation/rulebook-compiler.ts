@@ -115,6 +115,7 @@ export function compileRules(doc: RulebookDocument): CompiledRules {
     if (!Number.isInteger(priority) || priority < 1) problems.push(`${where}: priority must be an integer ≥ 1`);
     checkConditions(rule, stage, catalog, problems);
     checkEvent(rule.event, where, scores, fieldByPath, fields, problems);
+    checkNamedFacts(rule.event, where, isInput, problems);
     compiled.push({
       name: rule.name,
       stage,
@@ -275,6 +276,29 @@ function checkEvent(
     }
     default:
       problems.push(`${where}: unknown event type "${String((event as { type?: unknown })?.type)}"`);
+  }
+}
+
+/**
+ * An item an outcome event adds may name the facts behind it (`"facts": ["heartRate"]`), which the service answers
+ * with their values and times (`annotateOutcomeFacts`): each must be an input fact of the catalog.
+ */
+function checkNamedFacts(event: RuleEvent, where: string, isInput: (fact: string) => boolean, problems: string[]): void {
+  if (event?.type !== 'outcome') return;
+  for (const [path, added] of Object.entries(event.params?.add ?? {})) {
+    for (const item of Array.isArray(added) ? added : [added]) {
+      if (item === null || typeof item !== 'object' || !('facts' in item)) continue;
+      const names = (item as { facts: unknown }).facts;
+      if (!Array.isArray(names) || names.length === 0) {
+        problems.push(`${where}: adds to "${path}" an item whose "facts" is not a non-empty list of fact names`);
+        continue;
+      }
+      for (const name of names) {
+        if (typeof name !== 'string' || !isInput(name)) {
+          problems.push(`${where}: adds to "${path}" an item naming fact ${JSON.stringify(name)}, which is not an input fact of the catalog`);
+        }
+      }
+    }
   }
 }
 
