@@ -4,8 +4,8 @@ import { projectRoot } from '../common/project-root.js';
 import { checkRulebookStructure, runQualityGate } from './rulebook-quality-gate.js';
 import type { RulebookDocument } from './rulebook.types.js';
 
-const read = (key: string): RulebookDocument =>
-  JSON.parse(readFileSync(join(projectRoot(), 'rulebooks', key, '1.0.0.json'), 'utf8')) as RulebookDocument;
+const read = (key: string, version = '1.1.0'): RulebookDocument =>
+  JSON.parse(readFileSync(join(projectRoot(), 'rulebooks', key, `${version}.json`), 'utf8')) as RulebookDocument;
 
 const pointers = (problems: { pointer: string }[]) => problems.map((p) => p.pointer).sort();
 
@@ -14,6 +14,14 @@ describe('quality gate', () => {
     const report = await runQualityGate(read(key));
     expect(report.problems).toEqual([]);
     expect(report.scenarios?.results.length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('refuses a triage rulebook in two-valued logic (ed-triage 1.0.0): a missing fact could lower the acuity', async () => {
+    const report = await runQualityGate(read('ed-triage', '1.0.0'));
+    expect(report.problems).toEqual([{ pointer: '/outcome', message: expect.stringContaining('"missingFactLogic": "kleene"') }]);
+    expect(report.scenarios).toBeUndefined();
+    const scheduling = await runQualityGate(read('scheduling-eligibility', '1.0.0'));
+    expect(scheduling.problems).toEqual([]);
   });
 
   it('reports schema problems with pointers and stops there', () => {

@@ -45,7 +45,25 @@ export function checkRulebookStructure(document: unknown): ProblemPointer[] {
 }
 
 /**
- * The whole quality gate a version passes on submission: `checkRulebookStructure`, then (when that passes and
+ * "Missing data is never reassuring" for triage: a new `triage` version must evaluate in Kleene three-valued logic
+ * (`outcome.missingFactLogic: "kleene"`), under which an outcome a missing fact could make more urgent is undetermined.
+ * Two-valued triage rulebooks (format 1.0, ed-triage 1.0.0) read a missing fact as "the condition is false", which the
+ * property test in `missing-data.property.spec.ts` shows can lower the acuity; they stay evaluable but can no longer be
+ * submitted.
+ * @returns the problem, pointing at `/outcome`, or nothing
+ */
+export function missingDataPolicyProblems(doc: RulebookDocument): ProblemPointer[] {
+  if (doc.kind !== 'triage' || doc.outcome.missingFactLogic === 'kleene') return [];
+  return [{
+    pointer: '/outcome',
+    message: 'a triage rulebook must set "missingFactLogic": "kleene" so that a missing fact never makes an answer less urgent ' +
+      '(two-valued logic reads a missing vital sign as normal); see rulebooks/README.md, "Missing data is never reassuring"',
+  }];
+}
+
+/**
+ * The whole quality gate a version passes on submission (and `npm run rulebook -- test`): `checkRulebookStructure`, the
+ * missing-data policy of triage rulebooks (`missingDataPolicyProblems`), then (when those pass and
  * `scenarios` is not false) every scenario through the real fact intake and evaluation: each must pass, and together
  * they must fire every rule.
  *
@@ -54,6 +72,7 @@ export function checkRulebookStructure(document: unknown): ProblemPointer[] {
  */
 export async function runQualityGate(document: unknown, options: { scenarios?: boolean } = {}): Promise<QualityGateReport> {
   const problems = checkRulebookStructure(document);
+  if (problems.length === 0) problems.push(...missingDataPolicyProblems(document as RulebookDocument));
   if (problems.length > 0 || options.scenarios === false) return { problems };
   const doc = document as RulebookDocument;
   const scenarios = await runScenariosSafely(doc);

@@ -5,7 +5,7 @@ import { projectRoot } from '../common/project-root.js';
 import { type CliIo, runRulebookCli } from './rulebook.cli.js';
 import type { RulebookDocument } from './rulebook.types.js';
 
-const bundledFile = join(projectRoot(), 'rulebooks', 'ed-triage', '1.0.0.json');
+const bundledFile = join(projectRoot(), 'rulebooks', 'ed-triage', '1.1.0.json');
 const dir = mkdtempSync(join(tmpdir(), 'verdict-cli-'));
 
 function write(name: string, document: unknown): string {
@@ -29,7 +29,7 @@ describe('npm run rulebook', () => {
     const brokenFile = write('broken.json', broken);
     const out = io();
     expect(await runRulebookCli(['validate', bundledFile, brokenFile, write('not-json.json', '{')], out)).toBe(1);
-    expect(out.lines[0]).toMatch(/^✓ .*1\.0\.0\.json: ed-triage@1\.0\.0 is valid \(sha256:[0-9a-f]{64}\)$/);
+    expect(out.lines[0]).toMatch(/^✓ .*1\.1\.0\.json: ed-triage@1\.1\.0 is valid \(sha256:[0-9a-f]{64}\)$/);
     expect(out.lines).toContain(`✗ ${brokenFile}: 1 problem(s)`);
     expect(out.lines).toContainEqual(expect.stringMatching(/^ {4}at \/rules\/3\/conditions\/all\/0\/fact: .*respiratoryRat/));
     expect(out.lines).toContainEqual(expect.stringMatching(/^ {4}at \/: cannot read it as JSON/));
@@ -39,7 +39,7 @@ describe('npm run rulebook', () => {
   it('test: runs every scenario and fails on a wrong expectation', async () => {
     const ok = io();
     expect(await runRulebookCli(['test', bundledFile], ok)).toBe(0);
-    expect(ok.lines.at(-1)).toMatch(/^✓ .*: ed-triage@1\.0\.0: (\d+) of \1 scenarios pass and fire every rule$/);
+    expect(ok.lines.at(-1)).toMatch(/^✓ .*: ed-triage@1\.1\.0: (\d+) of \1 scenarios pass and fire every rule$/);
     const wrong = triage();
     wrong.scenarios[0].expect = { acuity: 1 };
     const failing = io();
@@ -48,9 +48,15 @@ describe('npm run rulebook', () => {
     expect(failing.lines).toContainEqual(expect.stringMatching(/^ {4}at \/scenarios\/0\/expect\/acuity: .*expected 1, got 4/));
   });
 
+  it('test: exits non-zero on a triage rulebook in two-valued logic (ed-triage 1.0.0), naming the missing-data policy', async () => {
+    const legacy = io();
+    expect(await runRulebookCli(['test', join(projectRoot(), 'rulebooks', 'ed-triage', '1.0.0.json')], legacy)).toBe(1);
+    expect(legacy.lines).toContainEqual(expect.stringMatching(/^ {4}at \/outcome: .*missingFactLogic/));
+  });
+
   it('diff: prints the changes in words, or the whole diff as JSON', async () => {
     const changed = triage();
-    changed.version = '1.1.0';
+    changed.version = '1.2.0';
     (changed.rules[3].conditions as { all: { value: number }[] }).all[0].value = 22;
     const file = write('changed.json', changed);
     const text = io();
