@@ -25,7 +25,8 @@ function describeCondition(node: Node, depth: number): string[] {
 }
 
 /**
- * Renders a decision for a person: the outcome, the rules that fired with the values they fired on, where each fact
+ * Renders a decision for a person: the outcome, the rules that fired with the values they fired on, the rules that
+ * could fire if a missing fact were known (Kleene logic), where each fact
  * came from (FHIR resource, LOINC code, effective time), which facts were missing and why (a stale reading with its
  * time), the patient the facts are about and the FHIR resources left out.
  * @param record a decision as the API returns it
@@ -44,9 +45,18 @@ export function renderExplanation(record: DecisionRecord, options: { verbose?: b
     lines.push(`  ● ${rule.name} (stage ${rule.stage}) → ${JSON.stringify(rule.event)}`);
     lines.push(...describeCondition(rule.conditions, 0));
   }
+  // Kleene-logic rulebooks: a rule whose conditions are unknown (null) because of a missing fact could have fired.
+  const couldFire = record.explanation.rules.filter((r) => !r.fired && (r.conditions as Node).result === null);
+  if (couldFire.length > 0) {
+    lines.push('', `Rules that could fire if the missing facts were known (${couldFire.length}; · = unknown):`);
+    for (const rule of couldFire) {
+      lines.push(`  ? ${rule.name} (stage ${rule.stage}) → ${JSON.stringify(rule.event)}`);
+      lines.push(...describeCondition(rule.conditions, 0));
+    }
+  }
   if (options.verbose) {
     lines.push('', 'Rules that did not fire:');
-    for (const rule of record.explanation.rules.filter((r) => !r.fired)) {
+    for (const rule of record.explanation.rules.filter((r) => !r.fired && !couldFire.includes(r))) {
       lines.push(`  ○ ${rule.name} (stage ${rule.stage})`);
       lines.push(...describeCondition(rule.conditions, 0));
     }
