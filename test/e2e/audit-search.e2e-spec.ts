@@ -2,16 +2,20 @@ import request from 'supertest';
 import { AUDITOR, decide, ENGINE, HIGH_RISK_ADULT, WELL_ADULT } from '../support/audit-decisions.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
+/** The triage nurse's answers, so that the acuity is determined: NEWS2 high gives 2, the well adult with one resource 4. */
+const HIGH_RISK = { ...HIGH_RISK_ADULT, lifeSavingInterventionRequired: false, highRiskSituation: false, expectedResourceCount: 2 };
+const WELL = { ...WELL_ADULT, lifeSavingInterventionRequired: false, highRiskSituation: false, expectedResourceCount: 1 };
+
 describe('GET /v1/audit/decisions and /v1/audit/decisions/{id}', () => {
   let t: TestApp;
   const ids: Record<string, string> = {};
   beforeAll(async () => {
     t = await startTestApp();
-    ids.a1 = (await decide(t, HIGH_RISK_ADULT, { patientRef: 'Patient/A', encounterRef: 'Encounter/A1', workflowInstanceId: 'wf-1', sourceEventId: 'evt-1' })).decisionId;
-    ids.a2 = (await decide(t, WELL_ADULT, { patientRef: 'Patient/A', encounterRef: 'Encounter/A2' })).decisionId;
-    ids.b1 = (await decide(t, HIGH_RISK_ADULT, { patientRef: 'Patient/B' })).decisionId;
-    ids.b2 = (await decide(t, WELL_ADULT, { patientRef: 'Patient/B' })).decisionId;
-    ids.n1 = (await decide(t, WELL_ADULT)).decisionId;
+    ids.a1 = (await decide(t, HIGH_RISK, { patientRef: 'Patient/A', encounterRef: 'Encounter/A1', workflowInstanceId: 'wf-1', sourceEventId: 'evt-1' })).decisionId;
+    ids.a2 = (await decide(t, WELL, { patientRef: 'Patient/A', encounterRef: 'Encounter/A2' })).decisionId;
+    ids.b1 = (await decide(t, HIGH_RISK, { patientRef: 'Patient/B' })).decisionId;
+    ids.b2 = (await decide(t, WELL, { patientRef: 'Patient/B' })).decisionId;
+    ids.n1 = (await decide(t, WELL)).decisionId;
   });
   afterAll(async () => {
     await t.close();
@@ -34,7 +38,9 @@ describe('GET /v1/audit/decisions and /v1/audit/decisions/{id}', () => {
       (await request(t.server).get('/v1/audit/decisions').query(query).set(AUDITOR).expect(200)).body.data.map((d: { decisionId: string }) => d.decisionId).sort();
     expect(await get({ 'outcome.news2.riskBand': 'high' })).toEqual([ids.a1, ids.b1].sort());
     const high = (await request(t.server).get(`/v1/audit/decisions/${ids.a1}`).set(AUDITOR).expect(200)).body;
+    expect(high.outcome.acuity).toBe(2);
     expect(await get({ 'outcome.acuity': String(high.outcome.acuity), patientRef: 'Patient/A' })).toEqual([ids.a1]);
+    expect(await get({ 'outcome.acuity': '4' })).toEqual([ids.a2, ids.b2, ids.n1].sort());
     const fired = high.explanation.rules.find((r: { fired: boolean; name: string }) => r.fired && r.name.startsWith('news2-respiratory-rate')).name;
     expect(await get({ rule: fired })).toEqual([ids.a1, ids.b1].sort());
     expect(await get({ encounterRef: 'Encounter/A1' })).toEqual([ids.a1]);

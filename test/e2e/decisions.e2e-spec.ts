@@ -6,7 +6,10 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 const ENGINE = { Authorization: 'Bearer dev-workflow-engine' };
 const AUDITOR = { Authorization: 'Bearer dev-auditor' };
 
-/** An adult with NEWS2 8 (RR 26 -> 3, SpO2 90 -> 3, HR 120 -> 2): risk band high. */
+/**
+ * An adult with NEWS2 8 (RR 26 -> 3, SpO2 90 -> 3, HR 120 -> 2): risk band high, so acuity at least 2. The triage
+ * nurse's answers are not sent: only a life-saving intervention could make it 1.
+ */
 const HIGH_RISK_ADULT = {
   ageYears: 54, respiratoryRate: 26, spo2: 90, onSupplementalOxygen: false, systolicBp: 120,
   heartRate: 120, consciousness: 'A', temperatureC: 37.0,
@@ -29,8 +32,14 @@ describe('POST /v1/decisions and GET /v1/decisions/{id}', () => {
     expect(res.headers['x-request-id']).toBe('req-e2e-1');
     expect(res.headers.location).toBe(`/v1/decisions/${res.body.decisionId}`);
     expect(res.body.rulebook).toEqual({ key: 'ed-triage', version: '1.1.0', contentHash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
-    expect(res.body.outcome.news2).toEqual({ score: 8, riskBand: 'high', missing: [] });
-    expect(res.body.outcome.acuity).toBeLessThanOrEqual(2);
+    expect(res.body.outcome.news2).toEqual({ score: 8, riskBand: 'high', riskBandAtLeast: 'high', missing: [] });
+    // Missing data is never reassuring: acuity stays open (1 or 2) and names the answer that would settle it, while
+    // the floor that is already certain (2, from NEWS2 high) is given.
+    expect(res.body.outcome).toMatchObject({ acuity: null, acuityAtLeast: 2, dangerZoneVitals: true, undetermined: { acuity: ['lifeSavingInterventionRequired'] } });
+    expect(res.body.outcome.reasons.map((r: { code: string }) => r.code)).toEqual(['NEWS2_HIGH', 'ACUITY_INPUT_MISSING']);
+    expect(res.body.explanation.missingFacts).toEqual(expect.arrayContaining(['lifeSavingInterventionRequired', 'highRiskSituation', 'expectedResourceCount']));
+    expect(res.body.explanation.missingFactDetails.lifeSavingInterventionRequired).toMatchObject({ reason: 'not-in-supplied-data' });
+    expect(res.body.explanation.ignoredResources).toEqual([]);
     expect(res.body.asOf).toBe('2026-11-21T09:30:00.000Z');
     expect(res.body.context).toEqual(body.context);
     expect(res.body.explanation.facts.respiratoryRate).toMatchObject({ value: 26, unit: '/min', source: 'request' });
@@ -56,19 +65,39 @@ describe('POST /v1/decisions and GET /v1/decisions/{id}', () => {
     expect(own.body).toEqual(res.body);
   });
 
-  it.each(syntheaBundles())('decides on the Synthea bundle %s with facts traced to FHIR resources', async (fixture) => {
+  it.each(syntheaBundles())('decides on the Synthea bundle %s with facts traced to FHIR resources, and older vital signs as stale', async (fixture) => {
     const bundle = readFixture(fixture);
     const last = lastVitalSignsAt(bundle);
-    const asOf = new Date((last ?? new Date('2021-01-01T00:00:00Z')).getTime() + 60 * 60 * 1000).toISOString();
+    // Half an hour after the latest vital signs: within ed-triage's maximum age for them (PT1H), so they are used.
+    const asOf = new Date((last ?? new Date('2021-01-01T00:00:00Z')).getTime() + 30 * 60 * 1000).toISOString();
     const res = await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', fhir: bundle, asOf });
     expect(res.status).toBe(201);
     expect(res.body.explanation.rules.length).toBeGreaterThan(0);
     expect(res.body.explanation.facts.ageYears).toMatchObject({ source: 'fhir', reference: expect.stringMatching(/^Patient\//) });
+    // Every missing fact says why.
+    const details = res.body.explanation.missingFactDetails as Record<string, { reason: string; effective?: string }>;
+    expect(Object.keys(details).sort()).toEqual([...res.body.explanation.missingFacts].sort());
     if (last) {
-      const fromFhir = Object.values(res.body.explanation.facts as Record<string, { source: string; reference?: string; effective?: string }>)
-        .filter((f) => f.source === 'fhir' && f.reference?.startsWith('Observation/'));
-      expect(fromFhir.length).toBeGreaterThan(0);
-      for (const f of fromFhir) expect(Date.parse(f.effective!)).toBeLessThanOrEqual(Date.parse(asOf));
+      const observed = Object.entries(res.body.explanation.facts as Record<string, { source: string; reference?: string; effective?: string }>)
+        .filter(([, f]) => f.source === 'fhir' && f.reference?.startsWith('Observation/'));
+      expect(observed.length).toBeGreaterThan(0);
+      for (const [, f] of observed) {
+        expect(Date.parse(f.effective!)).toBeLessThanOrEqual(Date.parse(asOf));
+        expect(Date.parse(asOf) - Date.parse(f.effective!)).toBeLessThanOrEqual(60 * 60 * 1000);
+      }
+      // A reading older than an hour (from an earlier encounter) is not used: missing as stale, with its time.
+      for (const detail of Object.values(details).filter((d) => d.reason === 'stale')) {
+        expect(Date.parse(asOf) - Date.parse(detail.effective!)).toBeGreaterThan(60 * 60 * 1000);
+      }
+
+      // A day later the same readings are stale: missing, each with the resource and time it was taken.
+      const dayLater = new Date(last.getTime() + 24 * 60 * 60 * 1000).toISOString();
+      const later = await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', fhir: bundle, asOf: dayLater }).expect(201);
+      for (const [name, f] of observed) {
+        expect(later.body.explanation.facts[name]).toBeUndefined();
+        expect(later.body.explanation.missingFacts).toContain(name);
+        expect(later.body.explanation.missingFactDetails[name]).toMatchObject({ reason: 'stale', reference: f.reference, effective: f.effective });
+      }
     }
     const read = await request(t.server).get(`/v1/decisions/${res.body.decisionId}`).set(AUDITOR).expect(200);
     expect(read.body).toEqual(res.body);
@@ -93,6 +122,28 @@ describe('POST /v1/decisions and GET /v1/decisions/{id}', () => {
     }
     expect(facts.systolicBp.unit).toBe('mm[Hg]');
     expect(facts.temperatureC.unit).toBe('Cel');
+  });
+
+  it('uses the Synthea COVID vital signs while fresh and, once older than an hour, leaves the acuity open instead of less urgent', async () => {
+    const bundle = readFixture('synthea-covid-pediatric/Bibi254_Schowalter414_475d72ca-91c7-7211-97e3-f000af33fc04.json');
+    const last = lastVitalSignsAt(bundle)!;
+    // The triage nurse's answers, as a workflow sends them next to the FHIR data: alert, one resource expected.
+    const nurse = { consciousness: 'A', lifeSavingInterventionRequired: false, highRiskSituation: false, expectedResourceCount: 1 };
+    const decide = (asOf: Date) => request(t.server).post('/v1/decisions').set(ENGINE)
+      .send({ rulebook: 'ed-triage', fhir: bundle, facts: nurse, asOf: asOf.toISOString() }).expect(201);
+
+    const fresh = await decide(new Date(last.getTime() + 60_000));
+    expect(fresh.body.explanation.facts.spo2).toMatchObject({ value: 86, source: 'fhir', effective: last.toISOString() });
+    expect(fresh.body.outcome).toMatchObject({ acuity: 2, acuityAtLeast: 2 });
+    expect(fresh.body.outcome.reasons.map((r: { code: string }) => r.code)).toContain('HYPOXIA_SPO2_BELOW_90');
+
+    // Two hours later the same SpO2 is stale: not used, named with its time, and the acuity is undetermined (the
+    // floor of one resource, 4, is all that is certain), never 4 as if the saturation were normal.
+    const later = await decide(new Date(last.getTime() + 2 * 60 * 60 * 1000));
+    expect(later.body.explanation.facts.spo2).toBeUndefined();
+    expect(later.body.explanation.missingFactDetails.spo2).toMatchObject({ reason: 'stale', effective: last.toISOString(), reference: fresh.body.explanation.facts.spo2.reference });
+    expect(later.body.outcome).toMatchObject({ acuity: null, acuityAtLeast: 4 });
+    expect(later.body.outcome.undetermined.acuity).toContain('spo2');
   });
 
   it('replays an idempotent request, refuses a reused key with another body, and writes nothing new', async () => {

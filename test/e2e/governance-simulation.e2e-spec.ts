@@ -9,6 +9,8 @@ const pointsCandidate = (rr: number) => (rr <= 8 ? 3 : rr <= 11 ? 1 : rr <= 20 ?
 const band = (points: number) => (points >= 7 ? 'high' : points >= 5 ? 'medium' : points === 3 ? 'low-medium' : 'low');
 /** Acuity for one expected resource: 4, or 3 when NEWS2 is low-medium or medium (the rulebook's NEWS2 floor). */
 const acuity = (points: number) => (band(points) === 'low' ? 4 : 3);
+/** 3 points in a single parameter: at least low-medium whatever the other parameters are (1.1.0's Kleene floor rule). */
+const singleParameterRed = (points: number) => points >= 3;
 
 /**
  * Impact analysis (issue 3, item 7): decisions made under ed-triage 1.1.0 with known respiration rates are replayed on
@@ -16,7 +18,7 @@ const acuity = (points: number) => (band(points) === 'low' ? 4 : 3);
  */
 describe('POST /v1/rulebooks/{key}/versions/{version}/simulate', () => {
   let t: TestApp;
-  const rates = [14, 16, 21, 22, 23, 23, 24, 26, 30];
+  const rates = [14, 16, 21, 22, 23, 23, 24, 26, 30, 60];
   const ids = new Map<string, number | null>();
   let candidateHash: string;
 
@@ -48,7 +50,10 @@ describe('POST /v1/rulebooks/{key}/versions/{version}/simulate', () => {
     const changing = [...ids].filter(([, rr]) => rr !== null && pointsNow(rr) !== pointsCandidate(rr)).map(([id]) => id);
     const bandChanging = [...ids].filter(([, rr]) => rr !== null && band(pointsNow(rr)) !== band(pointsCandidate(rr))).map(([id]) => id);
     const acuityChanging = [...ids].filter(([, rr]) => rr !== null && acuity(pointsNow(rr)) !== acuity(pointsCandidate(rr))).map(([id]) => id);
+    const redChanging = [...ids].filter(([, rr]) => rr !== null && singleParameterRed(pointsNow(rr)) !== singleParameterRed(pointsCandidate(rr))).map(([id]) => id);
     expect(changing).toHaveLength(3); // 23, 23, 24
+    // The decision without a respiration rate is undetermined under both versions (the same missing fact, the same
+    // possible values), so it counts as unchanged.
 
     expect(res.body).toMatchObject({
       rulebook: { key: 'ed-triage', version: '1.2.0', contentHash: candidateHash },
@@ -72,10 +77,13 @@ describe('POST /v1/rulebooks/{key}/versions/{version}/simulate', () => {
     expect(rule('news2-respiratory-rate-3-high')).toMatchObject({ nowFires: changing.length, stopsFiring: 0 });
     expect(rule('news2-risk-low')).toMatchObject({ nowFires: 0, stopsFiring: bandChanging.length });
     expect(rule('news2-risk-low-medium')).toMatchObject({ nowFires: bandChanging.length, stopsFiring: 0 });
+    expect(rule('news2-risk-at-least-low-medium-from-single-parameter')).toMatchObject({ nowFires: redChanging.length, stopsFiring: 0 });
     expect(rule('acuity-3-news2-medium-or-low-medium')).toMatchObject({ nowFires: acuityChanging.length, stopsFiring: 0 });
     expect(rule('news2-respiratory-rate-3-high').examples.map((e: { decisionId: string }) => e.decisionId).sort()).toEqual([...changing].sort());
-    expect(res.body.byRule.map((r: { rule: string }) => r.rule).sort()).toEqual(
-      ['acuity-3-news2-medium-or-low-medium', 'news2-respiratory-rate-2-high', 'news2-respiratory-rate-3-high', 'news2-risk-low', 'news2-risk-low-medium']);
+    // RR above 20 is a danger-zone vital sign under both versions: the danger-zone rules do not change.
+    expect(res.body.byRule.map((r: { rule: string }) => r.rule).sort()).toEqual([
+      'acuity-3-news2-medium-or-low-medium', 'news2-respiratory-rate-2-high', 'news2-respiratory-rate-3-high',
+      'news2-risk-at-least-low-medium-from-single-parameter', 'news2-risk-low', 'news2-risk-low-medium']);
   });
 
   it('replays the last N decisions or a time window', async () => {
@@ -90,11 +98,14 @@ describe('POST /v1/rulebooks/{key}/versions/{version}/simulate', () => {
   });
 
   it('reports the decisions whose recorded facts the candidate would refuse', async () => {
-    const narrower = stricterTriage('1.2.0');
-    narrower.facts.respiratoryRate = { ...narrower.facts.respiratoryRate, range: { min: 0, max: 25 } };
+    const narrower = stricterTriage('1.3.0');
+    // Up to 55/min: every rule can still fire (the under-3-months danger zone needs more than 50/min; a narrower range
+    // makes rules unreachable, which the quality gate's structural checks refuse), but the recorded 60/min cannot.
+    narrower.facts.respiratoryRate = { ...narrower.facts.respiratoryRate, range: { min: 0, max: 55 } };
     await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send(narrower).expect(201);
-    const res = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'simulate')).set(AUTHOR).send({}).expect(200);
-    const refused = [...ids].filter(([, rr]) => rr !== null && rr > 25).map(([id]) => id);
+    const res = await request(t.server).post(versionPath('ed-triage', '1.3.0', 'simulate')).set(AUTHOR).send({}).expect(200);
+    const refused = [...ids].filter(([, rr]) => rr !== null && rr > 55).map(([id]) => id);
+    expect(refused).toHaveLength(1);
     expect(res.body.refused).toBe(refused.length);
     expect(res.body.refusals.map((r: { decisionId: string }) => r.decisionId).sort()).toEqual([...refused].sort());
     expect(res.body.refusals[0]).toMatchObject({ code: 'UNPROCESSABLE_FACTS', errors: [{ pointer: '/facts/respiratoryRate', message: expect.any(String) }] });
@@ -113,10 +124,10 @@ describe('POST /v1/rulebooks/{key}/versions/{version}/simulate', () => {
   });
 
   it('refuses to simulate a draft that does not compile, pointing at the problem', async () => {
-    const broken = stricterTriage('1.3.0');
+    const broken = stricterTriage('1.4.0');
     broken.rules[0].conditions = { all: [{ fact: 'respiratoryRat', operator: 'lessThanInclusive', value: 8 }] };
     await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send(broken).expect(201);
-    const res = await request(t.server).post(versionPath('ed-triage', '1.3.0', 'simulate')).set(AUTHOR).send({});
+    const res = await request(t.server).post(versionPath('ed-triage', '1.4.0', 'simulate')).set(AUTHOR).send({});
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ code: 'RULEBOOK_INVALID', errors: [{ pointer: '/rules/0/conditions/all/0/fact', message: expect.any(String) }] });
   });

@@ -54,11 +54,15 @@ describe('rulebook governance lifecycle', () => {
   it('lists the bundled rulebooks with their active version and the approvals their kind needs', async () => {
     const res = await request(t.server).get('/v1/rulebooks').set(AUDITOR).expect(200);
     const triage = res.body.find((r: { key: string }) => r.key === 'ed-triage');
+    // Both bundled versions are imported approved; the highest is active from the start.
     expect(triage).toMatchObject({ kind: 'triage', activeVersion: { version: '1.1.0', since: null }, scheduled: [], approvalsRequired: 2, safetyApprovalsRequired: 1,
-      versions: [{ version: '1.1.0', status: 'active' }] });
+      versions: [{ version: '1.0.0', status: 'approved' }, { version: '1.1.0', status: 'active' }] });
     expect(res.body.find((r: { key: string }) => r.key === 'scheduling-eligibility')).toMatchObject({ approvalsRequired: 1, safetyApprovalsRequired: 0, activeVersion: { version: '1.1.0' } });
     const versions = await request(t.server).get('/v1/rulebooks/ed-triage/versions').set(AUTHOR).expect(200);
-    expect(versions.body).toEqual([expect.objectContaining({ version: '1.1.0', status: 'active', provenance: 'bundled', activePeriods: [{ version: '1.1.0', from: null, until: null }] })]);
+    expect(versions.body).toEqual([
+      expect.objectContaining({ version: '1.0.0', status: 'approved', provenance: 'bundled', activePeriods: [] }),
+      expect.objectContaining({ version: '1.1.0', status: 'active', provenance: 'bundled', activePeriods: [{ version: '1.1.0', from: null, until: null }] }),
+    ]);
     expectProblem(await request(t.server).get('/v1/rulebooks').set(ENGINE), 403, 'FORBIDDEN');
     expectProblem(await request(t.server).get('/v1/rulebooks'), 401, 'UNAUTHENTICATED');
   });
@@ -120,7 +124,10 @@ describe('rulebook governance lifecycle', () => {
     const res = await request(t.server).put(versionPath('ed-triage', '1.2.0')).set(ADMIN).send(polished).expect(200);
     expect(res.body.contentHash).not.toBe(hashSeenEarly);
     expect(res.body.editors).toEqual(['dev-author', 'dev-author-2', 'dev-admin']);
-    expectProblem(await request(t.server).put(versionPath('ed-triage', '1.2.0')).set(AUTHOR).send(stricterTriage('1.2.0')), 400, 'VALIDATION_FAILED');
+    // A document whose version is not the one in the path is refused, pointing at /version.
+    const wrongVersion = await request(t.server).put(versionPath('ed-triage', '1.2.0')).set(AUTHOR).send(stricterTriage('1.3.0'));
+    expectProblem(wrongVersion, 400, 'VALIDATION_FAILED');
+    expect(wrongVersion.body.errors).toEqual([{ pointer: '/version', message: 'must be "1.2.0" (the version in the path)' }]);
   });
 
   it('submits: the content is frozen and identified by its hash', async () => {
@@ -267,22 +274,22 @@ describe('rulebook governance lifecycle', () => {
   });
 
   it('rejects a submitted version only with a comment', async () => {
-    const doc = stricterTriage('1.2.0');
+    const doc = stricterTriage('1.3.0');
     await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send(doc).expect(201);
-    await request(t.server).post(versionPath('ed-triage', '1.2.0', 'submit')).set(AUTHOR).expect(200);
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'reject')).set(APPROVER).send({}), 400, 'VALIDATION_FAILED');
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'reject')).set(APPROVER).send({ comment: '   ' }), 400, 'VALIDATION_FAILED');
-    const res = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'reject')).set(APPROVER).send({ comment: 'Same change as the withdrawn 1.2.0.' }).expect(200);
+    await request(t.server).post(versionPath('ed-triage', '1.3.0', 'submit')).set(AUTHOR).expect(200);
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.3.0', 'reject')).set(APPROVER).send({}), 400, 'VALIDATION_FAILED');
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.3.0', 'reject')).set(APPROVER).send({ comment: '   ' }), 400, 'VALIDATION_FAILED');
+    const res = await request(t.server).post(versionPath('ed-triage', '1.3.0', 'reject')).set(APPROVER).send({ comment: 'Same change as the withdrawn 1.2.0.' }).expect(200);
     expect(res.body.status).toBe('rejected');
     expect(res.body.history.at(-1)).toMatchObject({ action: 'reject', actor: 'dev-approver', fromStatus: 'in_review', toStatus: 'rejected', comment: 'Same change as the withdrawn 1.2.0.' });
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(APPROVER_2).send({ contentHash: res.body.contentHash }), 409, 'INVALID_TRANSITION');
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.3.0', 'approve')).set(APPROVER_2).send({ contentHash: res.body.contentHash }), 409, 'INVALID_TRANSITION');
     // A rejected version is the start of a new draft.
-    const copy = await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send({ copyOf: '1.2.0', version: '1.2.1' }).expect(201);
-    expect(copy.body).toMatchObject({ status: 'draft', basedOn: '1.2.0' });
+    const copy = await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(AUTHOR).send({ copyOf: '1.3.0', version: '1.3.1' }).expect(201);
+    expect(copy.body).toMatchObject({ status: 'draft', basedOn: '1.3.0' });
   });
 
   it('approves a scheduling-eligibility version with one approval (its kind needs one)', async () => {
-    const approved = await approvedVersion(t.server, 'scheduling-eligibility', '1.0.1', { copyOf: '1.1.0' });
+    const approved = await approvedVersion(t.server, 'scheduling-eligibility', '1.1.1', { copyOf: '1.1.0' });
     // Its kind needs no clinical safety officer by default (SAFETY_APPROVALS_REQUIRED {"triage":1}).
     expect(approved).toMatchObject({ status: 'approved', approvalsRequired: 1, safetyApprovalsRequired: 0, approvals: [{ approver: 'dev-approver', asSafetyOfficer: false }] });
   });
@@ -350,9 +357,14 @@ describe('rulebook governance lifecycle', () => {
     expect(byAction('activate')[1]).toMatchObject({ effectiveFrom: activatedAt, toStatus: 'active' });
     expect(byAction('retire')[0]).toMatchObject({ fromStatus: 'approved', toStatus: 'retired', comment: 'Withdrawn after review.' });
 
-    // The whole rulebook's history includes the bundled import and the rollback to 1.1.0.
+    // The whole rulebook's history starts with the bundled imports (lowest version first) and the activation of the
+    // highest, and includes the rollback to 1.1.0.
     const all = (await request(t.server).get('/v1/rulebooks/ed-triage/history').set(AUDITOR).expect(200)).body.entries as HistoryEntry[];
-    expect(all[0]).toMatchObject({ action: 'import', version: '1.1.0', actor: 'bundled' });
+    expect(all.slice(0, 3)).toEqual([
+      expect.objectContaining({ action: 'import', version: '1.0.0', actor: 'bundled', toStatus: 'approved' }),
+      expect.objectContaining({ action: 'import', version: '1.1.0', actor: 'bundled', toStatus: 'approved' }),
+      expect.objectContaining({ action: 'activate', version: '1.1.0', actor: 'bundled', toStatus: 'active' }),
+    ]);
     expect(all.find((e) => e.action === 'rollback' && e.outcome === 'done')).toMatchObject({ version: '1.1.0', actor: 'dev-approver', comment: 'Alert fatigue on the night shift.', toStatus: 'active' });
     const page = await request(t.server).get('/v1/rulebooks/ed-triage/history?limit=2').set(AUDITOR).expect(200);
     expect(page.body.entries).toEqual(all.slice(0, 2));

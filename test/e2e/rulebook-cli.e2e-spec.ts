@@ -32,7 +32,7 @@ describe('npm run rulebook -- submit', () => {
     writeFileSync(file, JSON.stringify(stricterTriage('1.2.0'), null, 2));
     const { io, lines } = cli('dev-author');
     expect(await runRulebookCli(['submit', file, '--url', url, '--comment', 'From git.'], io)).toBe(0);
-    expect(lines).toEqual([expect.stringMatching(/^✓ .*1\.1\.0\.json: ed-triage@1\.1\.0 submitted for review \(sha256:[0-9a-f]{64}\); it needs 2 approval\(s\)/)]);
+    expect(lines).toEqual([expect.stringMatching(/^✓ .*1\.2\.0\.json: ed-triage@1\.2\.0 submitted for review \(sha256:[0-9a-f]{64}\); it needs 2 approval\(s\)/)]);
     const [row] = await t.sql<{ status: string; created_by: string; provenance: string }>(
       `SELECT status, created_by, provenance FROM rulebook_version WHERE rulebook_key = 'ed-triage' AND version = '1.2.0'`);
     expect(row).toEqual({ status: 'in_review', created_by: 'dev-author', provenance: 'api' });
@@ -41,29 +41,29 @@ describe('npm run rulebook -- submit', () => {
 
     const again = cli('dev-author');
     expect(await runRulebookCli(['submit', file, '--url', url], again.io)).toBe(1);
-    expect(again.lines[0]).toMatch(/ed-triage@1\.1\.0 exists and is in_review; give the file a new version number/);
+    expect(again.lines[0]).toMatch(/ed-triage@1\.2\.0 exists and is in_review; give the file a new version number/);
   });
 
   it('keeps the draft and prints every problem when the quality gate refuses it; a fixed file updates that draft', async () => {
-    const broken = stricterTriage('1.2.0');
+    const broken = stricterTriage('1.3.0');
     broken.rules[0].conditions = { all: [{ fact: 'respiratoryRat', operator: 'lessThanInclusive', value: 8 }] };
-    const file = join(dir, '1.2.0.json');
+    const file = join(dir, '1.3.0.json');
     writeFileSync(file, JSON.stringify(broken));
     const first = cli('dev-author');
     expect(await runRulebookCli(['submit', file, '--url', url], first.io)).toBe(1);
     expect(first.lines[0]).toMatch(/^✗ .*: submission \(the draft is kept\) refused: 422 QUALITY_GATE_FAILED/);
     expect(first.lines).toContainEqual(expect.stringMatching(/^ {4}at \/rules\/0\/conditions\/all\/0\/fact: /));
 
-    writeFileSync(file, JSON.stringify(stricterTriage('1.2.0')));
+    writeFileSync(file, JSON.stringify(stricterTriage('1.3.0')));
     const second = cli('dev-author-2');
     expect(await runRulebookCli(['submit', file, '--url', url], second.io)).toBe(0);
-    const [row] = await t.sql<{ status: string; editors: string[] }>(`SELECT status, editors FROM rulebook_version WHERE rulebook_key = 'ed-triage' AND version = '1.2.0'`);
+    const [row] = await t.sql<{ status: string; editors: string[] }>(`SELECT status, editors FROM rulebook_version WHERE rulebook_key = 'ed-triage' AND version = '1.3.0'`);
     expect(row).toEqual({ status: 'in_review', editors: ['dev-author', 'dev-author-2'] });
   });
 
   it('reports a token without the author role, and an unreachable server', async () => {
-    const file = join(dir, '1.3.0.json');
-    writeFileSync(file, JSON.stringify(stricterTriage('1.3.0')));
+    const file = join(dir, '1.4.0.json');
+    writeFileSync(file, JSON.stringify(stricterTriage('1.4.0')));
     const approver = cli('dev-approver');
     expect(await runRulebookCli(['submit', file, '--url', url], approver.io)).toBe(1);
     expect(approver.lines[0]).toMatch(/the draft was refused: 403 FORBIDDEN/);

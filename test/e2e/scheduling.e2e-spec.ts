@@ -31,14 +31,20 @@ describe('scheduling-eligibility from FHIR R4 resources', () => {
   it('is not eligible when the Coverage period ended before the appointment, and says why', async () => {
     // coverage-example.json as published: period 2011-05-23 to 2012-05-23; the appointment starts 2013-12-10.
     const fhir = bundle({ start: '2011-05-23', end: '2012-05-23' });
+    // The caller states it sent every Coverage of the patient: no active one means none (1.1.0, hazard S2).
     const res = await request(t.server).post('/v1/decisions').set(ENGINE)
-      .send({ rulebook: 'scheduling-eligibility', fhir, asOf: '2013-12-01T00:00:00.000Z' }).expect(201);
+      .send({ rulebook: 'scheduling-eligibility', fhir, fhirSearchComplete: ['Coverage'], asOf: '2013-12-01T00:00:00.000Z' }).expect(201);
     expect(res.body.outcome.eligible).toBe(false);
     expect(res.body.outcome.reasons.map((r: { code: string }) => r.code)).toContain('NO_ACTIVE_COVERAGE');
     expect(res.body.explanation.facts.appointmentType).toMatchObject({ value: 'primary-care', source: 'fhir', reference: 'Appointment/example' });
     expect(res.body.explanation.facts.appointmentStart).toMatchObject({ value: '2013-12-10T09:00:00.000Z', source: 'fhir' });
     expect(res.body.explanation.facts.hasActiveCoverage).toMatchObject({ value: false, source: 'fhir' });
     expect(res.body.explanation.facts.ageYears).toMatchObject({ source: 'fhir', reference: 'Patient/example' });
+    // Without that statement an expired Coverage does not prove there is no other: coverage is to be verified.
+    const unsure = await request(t.server).post('/v1/decisions').set(ENGINE)
+      .send({ rulebook: 'scheduling-eligibility', fhir, asOf: '2013-12-01T00:00:00.000Z' }).expect(201);
+    expect(unsure.body.outcome).toMatchObject({ eligible: null, requirements: [{ code: 'COVERAGE_VERIFICATION' }] });
+    expect(unsure.body.explanation.missingFactDetails.hasActiveCoverage).toMatchObject({ reason: 'not-in-supplied-data' });
   });
 
   it('is eligible for primary care when the Coverage is active at the appointment start', async () => {
@@ -53,7 +59,7 @@ describe('scheduling-eligibility from FHIR R4 resources', () => {
     const fhir = bundle({ start: '2013-01-01' });
     fhir.entry.pop(); // no ServiceRequest
     const res = await request(t.server).post('/v1/decisions').set(ENGINE)
-      .send({ rulebook: 'scheduling-eligibility', fhir, facts: { appointmentType: 'specialist' }, asOf: '2013-12-01T00:00:00.000Z' }).expect(201);
+      .send({ rulebook: 'scheduling-eligibility', fhir, facts: { appointmentType: 'specialist' }, fhirSearchComplete: ['ServiceRequest'], asOf: '2013-12-01T00:00:00.000Z' }).expect(201);
     expect(res.body.outcome.eligible).toBe(false);
     expect(res.body.explanation.facts.appointmentType).toMatchObject({ value: 'specialist', source: 'request' });
     expect(res.body.explanation.facts.hasReferral).toMatchObject({ value: false, source: 'fhir' });

@@ -4,7 +4,10 @@ import type { TestApp } from './test-app.js';
 export const ENGINE = { Authorization: 'Bearer dev-workflow-engine' };
 export const AUDITOR = { Authorization: 'Bearer dev-auditor' };
 
-/** An adult with NEWS2 8 (RR 26 -> 3, SpO2 90 -> 3, HR 120 -> 2): risk band high, acuity 2 at most. */
+/**
+ * An adult with NEWS2 8 (RR 26 -> 3, SpO2 90 -> 3, HR 120 -> 2): risk band high, acuity at least 2 (`acuityAtLeast`;
+ * `acuity` itself stays null until the triage nurse's answers are sent).
+ */
 export const HIGH_RISK_ADULT = {
   ageYears: 54, respiratoryRate: 26, spo2: 90, onSupplementalOxygen: false, systolicBp: 120, heartRate: 120, consciousness: 'A', temperatureC: 37.0,
 };

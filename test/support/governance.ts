@@ -20,8 +20,11 @@ export function bundled(key: string, version = '1.1.0'): RulebookDocument {
 }
 
 /**
- * ed-triage with a stricter respiratory-rate threshold: NEWS2 3 points from 23/min (RCP 2017: from 25/min), 2 points
- * for 21-22/min, and a scenario for 23/min. A governance test change, not a clinical recommendation.
+ * ed-triage (the latest bundled version, 1.1.0) with a stricter respiratory-rate threshold: NEWS2 3 points from 23/min
+ * (RCP 2017: from 25/min), 2 points for 21-22/min, and a scenario for 23/min. A governance test change, not a clinical
+ * recommendation.
+ * @param version the semantic version the copy gets (`document.version`)
+ * @returns a fresh rulebook document that passes the quality gate
  */
 export function stricterTriage(version: string): RulebookDocument {
   const doc = bundled('ed-triage');
@@ -34,11 +37,15 @@ export function stricterTriage(version: string): RulebookDocument {
   three.description = 'Respiration rate 23/min or more scores 3 (local variant: RCP 2017 NEWS2 uses 25/min or more).';
   doc.scenarios.push({
     name: 'adult-rr-23-scores-3',
-    description: 'Adult, RR 23/min, everything else normal: 3 points in a single parameter, low-medium, acuity 3.',
+    description: 'Adult, RR 23/min, everything else normal, one resource: 3 points in a single parameter, low-medium, so acuity 3 '
+      + '(NEWS2 floor) instead of 4; RR above 20 is also a danger-zone vital sign, and with one resource a clinician review is asked for.',
     asOf: '2026-03-01T10:00:00.000Z',
     facts: { ...NORMAL_ADULT, respiratoryRate: 23 },
-    expect: { acuity: 3, news2: { score: 3, riskBand: 'low-medium', missing: [] } },
-    expectFired: ['news2-respiratory-rate-3-high', 'news2-risk-low-medium'],
+    expect: {
+      acuity: 3, acuityAtLeast: 3, dangerZoneVitals: true,
+      news2: { score: 3, riskBand: 'low-medium', riskBandAtLeast: 'low-medium', missing: [] },
+    },
+    expectFired: ['news2-respiratory-rate-3-high', 'news2-risk-low-medium', 'acuity-3-news2-medium-or-low-medium', 'danger-zone-vitals-clinician-review'],
   });
   return doc;
 }
