@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RulebookRegistry } from '../rulebooks/rulebook-registry.service.js';
 import type { RulebookDocument } from '../rulebooks/rulebook.types.js';
-import { ImpactSimulation, type ImpactReport, type StoredDecision, type StoredFact } from './impact-simulation.js';
+import { ImpactSimulation, outcomePaths, type ImpactReport, type StoredDecision, type StoredFact } from './impact-simulation.js';
 
 /** Which audited decisions to replay: `evaluated_at` in [from, to) (either bound optional), the newest `last`. */
 export interface SimulationWindow {
@@ -33,7 +33,10 @@ export class ImpactSimulationService {
    * @param window which decisions of `candidate.key` to replay
    */
   async simulate(candidate: RulebookDocument, contentHash: string, window: SimulationWindow): Promise<ImpactReport> {
-    const fieldsOf = (version: string) => this.registry.find(candidate.key, version)?.document.outcome.fields.map((f) => f.path) ?? [];
+    const fieldsOf = (version: string) => {
+      const stored = this.registry.find(candidate.key, version);
+      return stored ? outcomePaths(stored.document) : [];
+    };
     const simulation = new ImpactSimulation(candidate, fieldsOf, window.examples);
     const rows = (await this.dataSource.query(
       `SELECT id, rulebook_version, as_of, outcome FROM decision

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../common/project-root.js';
 import type { RulebookDocument } from '../rulebooks/rulebook.types.js';
-import { ImpactSimulation, outcomeValue, replayFacts, type StoredFact } from './impact-simulation.js';
+import { ImpactSimulation, outcomePaths, outcomeValue, replayFacts, type StoredFact } from './impact-simulation.js';
 
 const triage = (): RulebookDocument =>
   JSON.parse(readFileSync(join(projectRoot(), 'rulebooks', 'ed-triage', '1.0.0.json'), 'utf8')) as RulebookDocument;
@@ -61,5 +61,33 @@ describe('ImpactSimulation', () => {
     expect(report.byField.find((f) => f.field === 'dangerZoneVitals')).toEqual({ field: 'dangerZoneVitals', changed: 1, examples: [{ decisionId: 'd-1', before: false, after: null }] });
     expect(report.byField.find((f) => f.field === 'acuity')?.changed).toBe(0);
     expect(report.byRule).toEqual([{ rule: 'danger-zone-spo2-below-92', nowFires: 0, stopsFiring: 1, examples: [{ decisionId: 'd-1', firedBefore: true, firedAfter: false }] }]);
+  });
+});
+
+describe('ImpactSimulation with floors and undetermined fields (Kleene-logic rulebooks)', () => {
+  const triage110 = (): RulebookDocument =>
+    JSON.parse(readFileSync(join(projectRoot(), 'rulebooks', 'ed-triage', '1.1.0.json'), 'utf8')) as RulebookDocument;
+
+  it('counts a change of the floor alone (acuity undetermined before and after, at least 4 before, at least 3 after)', async () => {
+    const candidate = triage110();
+    const rule = candidate.rules.find((r) => r.name === 'acuity-4-one-resource')!;
+    (rule.event as { params: { set: Record<string, unknown> } }).params.set = { acuity: 3 };
+    const facts = { ageYears: 45, respiratoryRate: 16, heartRate: 72, spo2: 98, systolicBp: 125, temperatureC: 36.8,
+      onSupplementalOxygen: false, lifeSavingInterventionRequired: false, highRiskSituation: false, expectedResourceCount: 1 };
+    const simulation = new ImpactSimulation(candidate, () => outcomePaths(triage110()), 2);
+    await simulation.add({
+      id: 'd-1', version: '1.1.0', asOf: new Date('2026-01-01T00:00:00Z'),
+      outcome: { acuity: null, acuityAtLeast: 4, news2: { score: null, riskBand: null, riskBandAtLeast: null, missing: ['consciousness'] },
+        dangerZoneVitals: false, reasons: [], undetermined: { acuity: ['consciousness'], 'news2.riskBand': ['consciousness'] } },
+      facts: Object.entries(facts).map(([name, value]) => ({ name, value, unit: null, source: 'request' as const })),
+      fired: new Map(),
+    });
+    const report = simulation.report({ rulebook: { key: 'ed-triage', version: '1.2.0', contentHash: 'sha256:x' }, window: { from: null, to: null, last: 1 }, truncated: false });
+    expect(report.outcomeChanged).toBe(1);
+    expect(JSON.stringify(report)).toContain('acuityAtLeast');
+  });
+
+  it('lists the floors and the undetermined path among the outcome paths', () => {
+    expect(outcomePaths(triage110())).toEqual(expect.arrayContaining(['acuity', 'acuityAtLeast', 'news2.riskBandAtLeast', 'undetermined']));
   });
 });

@@ -124,7 +124,7 @@ export class ImpactSimulation {
   ) {
     this.catalog = compileFactCatalog(candidate.facts);
     this.rules = compileRules(candidate);
-    for (const field of candidate.outcome.fields) this.fieldCounts.set(field.path, { changed: 0, examples: [] });
+    for (const path of outcomePaths(candidate)) this.fieldCounts.set(path, { changed: 0, examples: [] });
   }
 
   /** Replays one decision on the candidate and counts the differences. */
@@ -195,4 +195,15 @@ export class ImpactSimulation {
       versionsReplayed: this.versions,
     };
   }
+}
+
+/**
+ * Every path of a version's outcome that a change can move: the outcome fields, their floors (`floorPath`, for example
+ * `acuityAtLeast`) and the list of undetermined fields (`undeterminedPath`), in policy order.
+ * @param document a rulebook version
+ * @returns dotted outcome paths
+ */
+export function outcomePaths(document: Pick<RulebookDocument, 'outcome'>): string[] {
+  const paths = document.outcome.fields.flatMap((f) => (f.floorPath ? [f.path, f.floorPath] : [f.path]));
+  return document.outcome.undeterminedPath ? [...paths, document.outcome.undeterminedPath] : paths;
 }
