@@ -118,9 +118,12 @@ describe('error cases of the contract answer as problem+json', () => {
 
   it('a HL7 example resource sent alone is accepted (single resource, not a bundle)', async () => {
     const rr = readFixture('hl7-r4-examples/observation-example-respiratory-rate.json');
-    const res = await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', fhir: rr, asOf: '2000-01-01T00:00:00.000Z' }).expect(201);
+    // Effective 1999-07-02 (a date: its start); ed-triage 1.1.0 uses vital signs up to one hour old.
+    const res = await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', fhir: rr, asOf: '1999-07-02T00:30:00.000Z' }).expect(201);
     expect(res.body.explanation.facts.respiratoryRate).toMatchObject({ value: 26, source: 'fhir', reference: 'Observation/respiratory-rate', code: 'http://loinc.org|9279-1' });
     expect(res.body.explanation.missingFacts).toEqual(expect.arrayContaining(['ageYears', 'consciousness']));
+    const later = await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', fhir: rr, asOf: '2000-01-01T00:00:00.000Z' }).expect(201);
+    expect(later.body.explanation.missingFactDetails.respiratoryRate).toMatchObject({ reason: 'stale', reference: 'Observation/respiratory-rate' });
   });
 });
 
