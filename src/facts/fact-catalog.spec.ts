@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { DomainError } from '../common/domain-error.js';
 import type { FactDefinition, ObservationDerivation } from '../rulebooks/rulebook.types.js';
 import { compileFactCatalog, takeInFacts, type FactIntakeInput } from './fact-catalog.js';
 import { warmUpFhirValidator } from './fhir-validator.js';
 import type { FactIntake } from './taken-fact.js';
+import { domainError } from '../../test/support/domain-error.js';
 
 const fixture = (path: string): Record<string, any> =>
   JSON.parse(readFileSync(new URL(`../../test/fixtures/fhir/${path}`, import.meta.url), 'utf8'));
@@ -90,16 +90,6 @@ const catalog = compileFactCatalog(CATALOG);
 const intake = (input: Omit<FactIntakeInput, 'asOf'> & { asOf: string }): FactIntake =>
   takeInFacts(catalog, { ...input, asOf: new Date(input.asOf) });
 
-/** The DomainError thrown by `run`, so that status, code and every pointer can be asserted. */
-function domainError(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 const bundle = (...resources: unknown[]) => ({
   resourceType: 'Bundle',

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { DomainError } from '../common/domain-error.js';
 import type { FactDefinition } from '../rulebooks/rulebook.types.js';
 import { compileFactCatalog, takeInFacts, type FactIntakeInput } from './fact-catalog.js';
 import { warmUpFhirValidator } from './fhir-validator.js';
 import type { FactIntake } from './taken-fact.js';
+import { domainError } from '../../test/support/domain-error.js';
 
 const fixture = (path: string): Record<string, any> =>
   JSON.parse(readFileSync(new URL(`../../test/fixtures/fhir/${path}`, import.meta.url), 'utf8'));
@@ -27,15 +27,6 @@ const catalog = compileFactCatalog(CATALOG);
 const intake = (input: Omit<FactIntakeInput, 'asOf'> & { asOf: string }): FactIntake =>
   takeInFacts(catalog, { ...input, asOf: new Date(input.asOf) });
 
-function domainError(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 const collection = (...resources: unknown[]) => ({ resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) });
 const patient = (birthDate: string, extra: Record<string, unknown> = {}) => ({ resourceType: 'Patient', id: 'p', birthDate, ...extra });

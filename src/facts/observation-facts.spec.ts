@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { DomainError } from '../common/domain-error.js';
 import type { FactDefinition, ObservationDerivation } from '../rulebooks/rulebook.types.js';
 import { compileFactCatalog, takeInFacts } from './fact-catalog.js';
 import { warmUpFhirValidator } from './fhir-validator.js';
 import type { FactIntake } from './taken-fact.js';
+import { domainError } from '../../test/support/domain-error.js';
 
 const fixture = (path: string): Record<string, any> =>
   JSON.parse(readFileSync(new URL(`../../test/fixtures/fhir/${path}`, import.meta.url), 'utf8'));
@@ -59,15 +59,6 @@ const catalog = compileFactCatalog(CATALOG);
 const ASOF = '2026-11-21T12:00:00.000Z';
 const intake = (fhir: unknown, asOf = ASOF): FactIntake => takeInFacts(catalog, { fhir, asOf: new Date(asOf) });
 
-function domainError(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 const patient = { resourceType: 'Patient', id: 'p1', birthDate: '1970-01-01' };
 const subject = { reference: 'Patient/p1' };

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { DomainError } from '../common/domain-error.js';
 import type { FactDefinition } from '../rulebooks/rulebook.types.js';
 import { compileFactCatalog, takeInFacts } from './fact-catalog.js';
 import { warmUpFhirValidator } from './fhir-validator.js';
 import { resolveReference } from './patient-binding.js';
 import type { FactIntake } from './taken-fact.js';
+import { domainError } from '../../test/support/domain-error.js';
 
 const fixture = (path: string): Record<string, any> =>
   JSON.parse(readFileSync(new URL(`../../test/fixtures/fhir/${path}`, import.meta.url), 'utf8'));
@@ -39,15 +39,6 @@ const catalog = compileFactCatalog(CATALOG);
 const intake = (fhir: unknown, asOf: string, patientRef?: string): FactIntake =>
   takeInFacts(catalog, { fhir, asOf: new Date(asOf), ...(patientRef !== undefined && { patientRef }) });
 
-function domainError(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 /** Two Synthea bundles' entries in one searchset, as a query across patients would return them. */
 const searchset = (...bundles: Record<string, any>[]) => ({
