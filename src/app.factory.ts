@@ -6,16 +6,15 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { LogController } from 'fastify';
-import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { createLogger } from './app.logger.js';
 import { PinoNestLogger } from './common/pino-nest.logger.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app.config.js';
 import { DomainError } from './common/domain-error.js';
+import type { RequestWithBodyHash } from './common/request-body-hash.js';
 import { warmUpFhirValidator } from './facts/index.js';
-
-/** A request whose body's sha256 (`sha256:<hex>` of the bytes as received) was taken while it streamed in. */
-export type RequestWithBodyHash = { bodySha256?: string };
 
 /** The request body limit of the contract: 1 MiB, 413 above. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -36,12 +35,14 @@ function requestId(req: IncomingMessage): string {
  *
  * @param config validated configuration
  * @param databaseUrl the PostgreSQL to use
+ * @param options `logs: false` silences the logs (tests); `logger` is the process logger to share (`main.ts`), else
+ *   one is made by `createLogger`
  * @returns an initialised (not yet listening) application
  * @throws whatever stops the start: migrations, an invalid or changed rulebook, an unreachable database
  */
-export async function createApp(config: AppConfig, databaseUrl: string, options: { logs?: boolean } = {}): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, databaseUrl: string, options: { logs?: boolean; logger?: Logger } = {}): Promise<NestFastifyApplication> {
   warmUpFhirValidator();
-  const logger = pino({ level: options.logs === false ? 'silent' : config.logLevel, redact: ['req.headers.authorization'] });
+  const logger = options.logger ?? createLogger(config, { silent: options.logs === false });
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES, genReqId: requestId, requestIdHeader: false, trustProxy: true, loggerInstance: logger,
     // Access logs only at debug/trace: at info they would double the log volume of a busy decision service.

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory.js';
+import { createLogger } from './app.logger.js';
 import { ConfigError, loadAppConfig } from './config/app.config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 
@@ -16,12 +17,13 @@ async function main(): Promise<void> {
     throw error;
   }
   let embedded: EmbeddedDatabase | undefined;
-  const log = (line: string) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: line })}\n`);
+  const logger = createLogger(config);
+  const log = (line: string) => logger.info(line);
   const databaseUrl = config.databaseUrl ?? (embedded = await startEmbeddedPostgres(config.dataDir, log)).url;
 
   let app;
   try {
-    app = await createApp(config, databaseUrl);
+    app = await createApp(config, databaseUrl, { logger });
   } catch (error) {
     process.stderr.write(`Verdict could not start: ${(error as Error).message}\n`);
     await embedded?.stop();

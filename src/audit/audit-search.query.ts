@@ -1,4 +1,5 @@
 import { DomainError, jsonPointer, type ProblemPointer } from '../common/domain-error.js';
+import { isSemVer } from '../common/semver.js';
 
 /**
  * The audit search of `GET /v1/audit/decisions` (and its exports): the query parameters, their validation and the SQL
@@ -53,7 +54,6 @@ export interface DecisionSearch {
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 const RULEBOOK_KEY = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const OUTCOME_SEGMENT = /^[A-Za-z_$][A-Za-z0-9_$-]{0,63}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TEXT_MAX = 500;
@@ -96,7 +96,7 @@ function instantParam(query: Record<string, unknown>, name: string, problems: Pr
   return date;
 }
 
-function textParam(query: Record<string, unknown>, name: string, problems: ProblemPointer[], pattern?: RegExp, hint?: string): string | undefined {
+function textParam(query: Record<string, unknown>, name: string, problems: ProblemPointer[], pattern?: { test(raw: string): boolean }, hint?: string): string | undefined {
   const raw = single(query, name, problems);
   if (raw === undefined) return undefined;
   if (raw.length === 0 || raw.length > TEXT_MAX || /[\u0000-\u001f]/.test(raw)) {
@@ -169,7 +169,7 @@ export function parseDecisionSearch(query: Record<string, unknown>, mode: Search
   const to = instantParam(query, 'to', problems);
   if (from && to && from.getTime() >= to.getTime()) problems.push({ pointer: queryPointer('to'), message: 'must be after from' });
   const rulebook = textParam(query, 'rulebook', problems, RULEBOOK_KEY, 'must be a rulebook key (lowercase letters, digits, hyphens)');
-  const version = textParam(query, 'version', problems, SEMVER, 'must be a semantic version (1.0.0)');
+  const version = textParam(query, 'version', problems, { test: isSemVer }, 'must be a semantic version (1.0.0)');
   const rule = textParam(query, 'rule', problems);
   const context: DecisionSearch['context'] = {};
   for (const name of Object.keys(CONTEXT_FILTERS) as (keyof typeof CONTEXT_FILTERS)[]) {

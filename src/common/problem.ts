@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
 import { DomainError, type ProblemPointer } from './domain-error.js';
+import { isDatabaseUnavailable, isUniqueViolation } from './postgres-errors.js';
 
 /** An RFC 9457 problem details document as Verdict renders it (`application/problem+json`). */
 export interface ProblemDocument {
@@ -37,20 +37,6 @@ const STATUS_CODES: Record<number, [string, string]> = {
   429: ['RATE_LIMITED', 'Too many requests'],
   503: ['SERVICE_UNAVAILABLE', 'Service unavailable'],
 };
-
-/** PostgreSQL SQLSTATE classes and node errors that mean "the database cannot serve now": 503 with Retry-After. */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '53400', '57014', '40001', '40P01']);
-const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
-
-/** Whether `error` means the database is unreachable or overloaded (connection failure, shutdown, timeout). */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string }; message?: string } | null;
-  if (!e) return false;
-  const code = e.driverError?.code ?? e.code;
-  if (code && (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || UNAVAILABLE_NODE_CODES.has(code))) return true;
-  const message = e.message ?? '';
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Cannot use a pool after calling end/.test(message);
-}
 
 function kebab(code: string): string {
   return code.toLowerCase().replace(/_/g, '-');
@@ -115,7 +101,7 @@ export function renderProblem(error: unknown, instance: string, requestId: strin
       unexpected: false,
     };
   }
-  if (error instanceof QueryFailedError && (error.driverError as { code?: string })?.code === '23505') {
+  if (isUniqueViolation(error)) {
     return { status: 409, headers: {}, body: problem(409, 'CONFLICT', 'Conflict', 'The resource already exists.', instance, requestId), unexpected: false };
   }
   return {

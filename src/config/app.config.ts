@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { RULEBOOK_KINDS, type RulebookKind } from '../rulebooks/rulebook.types.js';
+import { RULEBOOK_KINDS, type RulebookKind } from '../common/rulebook-kind.js';
 
 /** A token Verdict accepts, with the identity and roles it grants. */
 export interface ConfiguredToken {

@@ -80,7 +80,7 @@ function removeStalePidFile(dir: string): void {
  * this user cannot traverse get the search bit for others (see `grantTraversalTo`), and the log says so.
  *
  * @param dataDir the project data folder (`DATA_DIR`, default `.data`)
- * @param log where progress lines go
+ * @param log where progress lines go (the last one names the connection URL, `postgres://…/verdict`)
  * @returns the connection URL (database `verdict`) and a `stop()` that shuts the server down cleanly
  * @throws Error when the server cannot be initialised or started
  */
@@ -119,10 +119,12 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   const exists = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'verdict'`);
   if (exists.rowCount === 0) await client.query('CREATE DATABASE verdict');
   await client.end();
-  log(`embedded PostgreSQL: ready on 127.0.0.1:${port} (${clusterDir})`);
+  const url = `postgres://postgres:${password}@127.0.0.1:${port}/verdict`;
+  // The URL (a local, loopback-only development server) is printed so that psql and the audit SQL reports can reach it.
+  log(`embedded PostgreSQL: ready at ${url} (cluster ${clusterDir}; psql "${url}")`);
   let stopped = false;
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/verdict`,
+    url,
     dataDir: clusterDir,
     async stop() {
       if (stopped) return;

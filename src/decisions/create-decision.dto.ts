@@ -12,6 +12,7 @@ import {
   Matches,
   ValidateNested,
 } from 'class-validator';
+import { IsSemVer } from '../common/semver.js';
 
 /** Workflow context stored with the decision and returned with it; every field is searchable in the audit. */
 export class DecisionContextDto {
@@ -47,7 +48,7 @@ export class CreateDecisionDto {
 
   @ApiPropertyOptional({ example: '1.0.0', description: 'Rulebook version (semver). Default: the version active at asOf.' })
   @IsOptional() @IsString()
-  @Matches(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/, { message: 'version must be a semantic version such as 1.0.0' })
+  @IsSemVer({ message: 'version must be a semantic version such as 1.0.0' })
   version?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { respiratoryRate: 22, onSupplementalOxygen: false },

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { RequestWithBodyHash } from '../app.factory.js';
 import { type AuthenticatedRequest, RequireRoles } from '../auth/auth.guard.js';
 import { hasRole } from '../auth/principal.js';
 import type { DecisionRecord } from '../audit/decision-record.js';
+import type { RequestWithBodyHash } from '../common/request-body-hash.js';
 import { CreateDecisionDto } from './create-decision.dto.js';
 import { DecisionRequestPipe } from './decision-request.pipe.js';
 import { DecisionsService } from './decisions.service.js';

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { QueryFailedError } from 'typeorm';
 import { DecisionAuditRepository } from '../audit/decision-audit.repository.js';
 import type { DecisionRecord } from '../audit/decision-record.js';
 import type { Principal } from '../auth/principal.js';
 import { DomainError } from '../common/domain-error.js';
+import { isUniqueViolation } from '../common/postgres-errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { verdictBuild, type VerdictBuild } from '../config/build-info.js';
 import { takeInFacts } from '../facts/index.js';
@@ -120,7 +120,7 @@ export class DecisionsService {
         return { record: await this.evaluateAndRecord(principal, body, requestId, inputHash, idempotencyKey), replayed: false };
       } catch (error) {
         // Another instance committed the same key first: answer as if we had seen it.
-        if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
+        if (isUniqueViolation(error)) {
           const raced = await this.replay(principal, idempotencyKey, inputHash);
           if (raced) return raced;
         }
@@ -176,7 +176,7 @@ export class DecisionsService {
     try {
       await this.audit.insert(record, { caller: principal.subject, requestId, inputHash, idempotencyKey, rulebookStatus: view.status });
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') throw error;
+      if (isUniqueViolation(error)) throw error;
       // No audit record, no decision: whatever broke the write, the caller may retry.
       throw new DomainError(503, 'AUDIT_UNAVAILABLE', 'Service unavailable',
         'The decision could not be recorded in the audit, so none is given. Retry later.', undefined, { 'Retry-After': '5' }, error);

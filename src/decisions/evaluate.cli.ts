@@ -16,7 +16,10 @@ import { annotateOutcomeFacts } from './outcome-fact-annotation.js';
 const USAGE = `Usage: npm run evaluate -- --rulebook <key> [--version <semver>] [--fhir <bundle.json>] [--facts '<json>'] [--as-of <RFC 3339>] [--json] [--verbose]
 
 Evaluates a bundled rulebook (rulebooks/<key>/<version>.json, default the highest version) on a FHIR R4 bundle or
-resource and/or facts, and prints the decision with a readable explanation. A dry run: nothing is recorded in the audit.`;
+resource and/or facts, and prints the decision with a readable explanation. A dry run: nothing is recorded in the audit.
+Options in [brackets] are optional: leave the brackets out. Example:
+
+  npm run evaluate -- --rulebook ed-triage --facts '{"ageYears": 54, "consciousness": "A"}' --as-of 2026-11-21T09:30:00Z`;
 
 /**
  * `npm run evaluate`: the decision engine for people, offline. Same fact intake, rules and outcome policy as the
@@ -56,7 +59,7 @@ async function main(): Promise<void> {
     evaluatedAt: new Date().toISOString(),
     context: {},
   };
-  process.stdout.write(values.json ? JSON.stringify(record, null, 2) + '\n' : renderExplanation(record, { verbose: values.verbose }));
+  process.stdout.write(values.json ? JSON.stringify(record, null, 2) + '\n' : renderExplanation(record, { verbose: values.verbose, rules: doc.rules }));
 }
 
 main().catch((error: unknown) => {

@@ -40,6 +40,25 @@ describe('renderExplanation', () => {
     expect(text).toContain('Missing facts: consciousness');
   });
 
+  it('says why NEWS2 was not applied, rounds the age and names units, and shows what fired rules do and why', async () => {
+    const child = { ...adult, ageYears: 10.876436781609195, heartRate: 105, temperatureC: 36.84, systolicBp: 101, consciousness: 'A' };
+    const text = renderExplanation(await record(child), { rules: doc.rules });
+    expect(text).toContain('news2: null (not applied: NEWS2 is not validated under 16 years');
+    expect(text).toContain('(NEWS2_NOT_APPLICABLE_UNDER_16)');
+    expect(text).toContain('ageYears = 10.88 years [a]');
+    expect(text).not.toContain('10.876');
+    expect(text).toContain('temperatureC = 36.8 °C [Cel]');
+    expect(text).toContain('systolicBp = 101 mmHg [mm[Hg]]');
+    expect(text).toContain('heartRate = 105 /min');
+    expect(text).toContain('spo2 = 98 %');
+    expect(text).toContain('● news2-not-applicable-under-16 (stage 1) → news2 not applied (NEWS2_NOT_APPLICABLE_UNDER_16)');
+    const description = doc.rules.find((rule) => rule.name === 'news2-not-applicable-under-16')!.description;
+    expect(text).toContain(`    ${description}`);
+    expect(text).toMatch(/● danger-zone-heart-rate-over-8-years \(stage 1\) → sets dangerZoneVitals = true/);
+    expect(text).toMatch(/reasons:\n {4}- ONE_RESOURCE: /);
+    expect(text).not.toContain('"type":');
+  });
+
   it('has no such section when every fact is known', async () => {
     const text = renderExplanation(await record({ ...adult, consciousness: 'A' }));
     expect(text).toContain('acuity: 4');

@@ -16,7 +16,7 @@ export interface AnnotatedFact {
  * Names the readings behind outcome items. A `COLLECT` item (a reason or requirement) written in the rulebook with
  * `"facts": ["heartRate"]` is answered with `"facts": [{ "fact": "heartRate", "value": 124, "unit": "/min",
  * "effective": "2026-…", "reference": "Observation/…" }]`, so a refusal says which vital sign, what value and when
- * (issue 7: "a telehealth refusal names each vital sign with its value and time"). Items without `facts`, and
+ * (README "API": a telehealth refusal names each vital sign with its value and time). Items without `facts`, and
  * everything else in the outcome, are unchanged. Pure: returns a new outcome; the compiled rulebook is not touched.
  *
  * @param outcome the outcome from `evaluate`

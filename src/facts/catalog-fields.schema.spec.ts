@@ -9,7 +9,7 @@ const triage = (): RulebookDocument =>
 
 const LOINC = 'http://loinc.org';
 
-/** ed-triage 1.0.0 with every catalog field of issue 7 used once, as a new rulebook version would. */
+/** ed-triage 1.0.0 with every clinical-safety catalog field (`maxAge`, `onUnreadable`, `absentMeans`, …) used once, as a new rulebook version would. */
 function withTimeAndOxygenFields(): RulebookDocument {
   const doc = triage();
   const facts = doc.facts as Record<string, any>;

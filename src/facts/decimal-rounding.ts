@@ -23,7 +23,7 @@ export function withoutFloatNoise(value: number): number {
 
 /**
  * Rounds half up (away from zero on an exact half) to `places` decimal places, in decimal arithmetic, as the
- * contract requires for canonical facts (CONTRACT.md "Canonical facts": rounding is half up, applied once):
+ * fact catalog requires for canonical facts (rulebooks/README.md, `precision`: rounding is half up, applied once):
  * `36.05` -> `36.1`, `37.25` -> `37.3`, `0.5` -> `1` (0 places), `-0.5` -> `-1`, `2.675` -> `2.68` (2 places).
  *
  * `Number.prototype.toFixed` and `Math.round(x * 10 ** p)` both work on the binary value, in which `36.05` is

@@ -21,7 +21,7 @@ const observationOf = (codes: string[], extra: Partial<ObservationDerivation> = 
   ...extra,
 });
 
-/** A test catalog mirroring CONTRACT.md "Canonical facts", plus one fact of each other FHIR kind. */
+/** A test catalog mirroring the ed-triage catalog (rulebooks/README.md), plus one fact of each other FHIR kind. */
 const CATALOG: Record<string, FactDefinition> = {
   ageYears: { type: 'number', description: 'Exact age', unit: 'a', range: { min: 0, max: 150 }, fhir: { kind: 'patient-age' } },
   respiratoryRate: { type: 'integer', description: 'RR', unit: '/min', range: { min: 0, max: 80 }, fhir: observationOf(['9279-1']) },

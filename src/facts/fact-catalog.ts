@@ -293,7 +293,7 @@ export interface FactIntakeInput {
 }
 
 /**
- * Takes in the facts of one evaluation (CONTRACT.md "Canonical facts"): for each catalog fact that is not
+ * Takes in the facts of one evaluation (rulebooks/README.md, "`facts`: the fact catalog"): for each catalog fact that is not
  * `derivedFrom`, the request's explicit value, else the value derived from FHIR R4 by the catalog's `fhir`
  * derivation (see `fhir-facts.mapper.ts`), else the catalog `default`, else missing.
  *

@@ -8,7 +8,7 @@ export function factPrecision(definition: FactDefinition): number | undefined {
 
 /**
  * A number in the fact's unit made canonical: rounded half up to the fact's precision (see {@link factPrecision}),
- * once, when the fact is taken in (CONTRACT.md "Canonical facts").
+ * once, when the fact is taken in (rulebooks/README.md, the fact catalog's `precision`).
  */
 export function canonicalNumber(definition: FactDefinition, value: number): number {
   const places = factPrecision(definition);

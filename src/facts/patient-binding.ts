@@ -3,8 +3,8 @@ import { isObject, READ_RESOURCE_TYPES, type FhirInputResource } from './fhir-in
 import type { IgnoredResource, IgnoredResourceReason } from './taken-fact.js';
 
 /**
- * Which resources of a request's FHIR input are about the decision's patient (issue 7, "facts about the right
- * patient"). References are resolved as FHIR R4 "Resolving references in Bundles" says
+ * Which resources of a request's FHIR input are about the decision's patient (facts bound to the
+ * right patient, README "API"). References are resolved as FHIR R4 "Resolving references in Bundles" says
  * (http://hl7.org/fhir/R4/bundle.html#references), see {@link resolveReference}.
  */
 

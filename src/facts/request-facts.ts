@@ -20,7 +20,7 @@ export interface RequestFacts {
 const QUANTITY_KEYS = new Set(['value', 'unit']);
 
 /**
- * Reads the request's explicit `facts` (CONTRACT.md "Decisions" and "Canonical facts"). Every problem is collected,
+ * Reads the request's explicit `facts` (README "API", `POST /v1/decisions`; the fact catalog in rulebooks/README.md). Every problem is collected,
  * none thrown, so that the caller can report them all at once.
  *
  * Per fact type:

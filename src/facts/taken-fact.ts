@@ -5,7 +5,7 @@ export type FactSource = 'request' | 'fhir' | 'default';
 
 /**
  * One canonical fact as the rules see it, with its provenance for the explanation and the audit record
- * (CONTRACT.md, "Canonical facts"; `explanation.facts` of a decision).
+ * (`explanation.facts` of a decision, README "API"; the catalog fields in rulebooks/README.md "`facts`: the fact catalog").
  */
 export interface TakenFact {
   /** Canonical value in the catalog unit, rounded half up to the catalog precision. */

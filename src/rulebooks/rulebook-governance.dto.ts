@@ -3,11 +3,11 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min, validateSync } from 'class-validator';
 import { validationFailed } from '../common/domain-error.js';
+import { IsSemVer } from '../common/semver.js';
 import { toPointers } from '../common/validation.js';
 import type { DraftSource } from './rulebook-governance.service.js';
 import type { RulebookDocument } from './rulebook.types.js';
 
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const NOT_BLANK = /\S/;
 
@@ -20,11 +20,11 @@ function Comment(required: boolean): PropertyDecorator {
 /** `POST /v1/rulebooks/{key}/versions` as a copy: the new draft starts as a copy of `copyOf` with the version `version`. */
 export class CopyVersionDto {
   @ApiProperty({ example: '1.0.0', description: 'The stored version (any status) to copy.' })
-  @IsString() @Matches(SEMVER, { message: 'copyOf must be a semantic version such as 1.0.0' })
+  @IsString() @IsSemVer({ message: 'copyOf must be a semantic version such as 1.0.0' })
   copyOf: string;
 
   @ApiProperty({ example: '1.1.0', description: 'The new version number (semver); it must not exist yet.' })
-  @IsString() @Matches(SEMVER, { message: 'version must be a semantic version such as 1.1.0' })
+  @IsString() @IsSemVer({ message: 'version must be a semantic version such as 1.1.0' })
   version: string;
 }
 

@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { hasRole } from '../auth/principal.js';
 import { contentHash } from '../common/canonical-json.js';
 import { DomainError, type ProblemPointer, validationFailed } from '../common/domain-error.js';
+import { isConstraintRefusal } from '../common/postgres-errors.js';
+import { isSemVer } from '../common/semver.js';
 import { APP_CONFIG, type AppConfig, type Role } from '../config/app.config.js';
 import { ImpactSimulationService, type SimulationWindow } from '../decisions/impact-simulation.service.js';
 import type { ImpactReport } from '../decisions/impact-simulation.js';
@@ -26,7 +28,6 @@ import type { RulebookVersionStatus } from './rulebook-version.entity.js';
 import type { RulebookDocument, RulebookKind } from './rulebook.types.js';
 
 const KEY = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 interface VersionRow {
   id: string;
@@ -579,7 +580,7 @@ export class RulebookGovernanceService {
   }
 
   private async versionRow(q: Pick<EntityManager, 'query'>, key: string, version: string, lock = false): Promise<VersionRow | undefined> {
-    if (!SEMVER.test(version)) return undefined;
+    if (!isSemVer(version)) return undefined;
     const rows = (await q.query(`SELECT * FROM rulebook_version WHERE rulebook_key = $1 AND version = $2${lock ? ' FOR NO KEY UPDATE' : ''}`, [key, version])) as VersionRow[];
     return rows[0];
   }
@@ -678,11 +679,9 @@ function roleOf(principal: Principal, required: Role): string {
 /** Turns what an action threw into the refusal the caller gets, or undefined when it is not a refusal (a bug, an outage). */
 function asRefusal(error: unknown): DomainError | undefined {
   if (error instanceof DomainError) return [403, 409, 422].includes(error.status) ? error : undefined;
-  if (!(error instanceof QueryFailedError)) return undefined;
-  const code = (error.driverError as { code?: string }).code;
   // The database's own governance rules (triggers, the exclusion constraint) caught what the checks above did not,
   // for example a concurrent change: refuse with the database's reason, never a 500.
-  if (code === '23P01' || code === '23514' || code === '42501' || code === '23505') {
+  if (isConstraintRefusal(error)) {
     return new DomainError(409, 'GOVERNANCE_CONFLICT', 'Conflicting governance change',
       `The database refused the change: ${(error.driverError as { message?: string }).message ?? 'constraint violated'}. Read the version again and retry.`);
   }

@@ -13,6 +13,8 @@
  *    values, collected lists, suppression, and what a missing fact means.
  */
 
+import type { RulebookKind } from '../common/rulebook-kind.js';
+
 /** Types a fact can take. `integer` and `number` are JSON numbers; `dateTime` is an RFC 3339 string. */
 export type FactType = 'number' | 'integer' | 'boolean' | 'string' | 'dateTime';
 
@@ -281,9 +283,7 @@ export interface RulebookScenario {
   expectFired?: string[];
 }
 
-/** Kinds of rulebook (the schema's `kind` enum). The kind sets, among other things, how many approvals a version needs. */
-export const RULEBOOK_KINDS = ['triage', 'scheduling-eligibility'] as const;
-export type RulebookKind = (typeof RULEBOOK_KINDS)[number];
+export { RULEBOOK_KINDS, type RulebookKind } from '../common/rulebook-kind.js';
 
 /** The whole rulebook document as stored in `rulebooks/<key>/<version>.json`. */
 export interface RulebookDocument {

@@ -13,7 +13,7 @@ const acuity = (points: number) => (band(points) === 'low' ? 4 : 3);
 const singleParameterRed = (points: number) => points >= 3;
 
 /**
- * Impact analysis (issue 3, item 7): decisions made under ed-triage 1.1.0 with known respiration rates are replayed on
+ * Impact analysis (rulebooks/GOVERNANCE.md, step 5): decisions made under ed-triage 1.1.0 with known respiration rates are replayed on
  * a stricter candidate; the expected counts are computed here from the inputs and the NEWS2 chart.
  */
 describe('POST /v1/rulebooks/{key}/versions/{version}/simulate', () => {

@@ -26,7 +26,7 @@ interface HistoryEntry {
 }
 
 /**
- * The whole governance lifecycle of issue 3 on ed-triage ("Done when"): an author drafts a stricter respiratory-rate
+ * The whole governance lifecycle of rulebooks/GOVERNANCE.md on ed-triage (its worked example): an author drafts a stricter respiratory-rate
  * threshold, sees the quality gate's findings, a second author and an admin edit it, it is submitted, diffed, approved
  * by two approvers who did not edit it, activated at a chosen instant (decisions before it keep 1.1.0), activated now,
  * rolled back, retired; every refusal is problem+json and recorded; the history shows every step with its actor.

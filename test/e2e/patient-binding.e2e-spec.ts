@@ -7,7 +7,7 @@ const AUDITOR = { Authorization: 'Bearer dev-auditor' };
 const BIBI = '475d72ca-91c7-7211-97e3-f000af33fc04'; // born 2009-04-29, vital signs 2020-03-07T04:20:23Z
 const LES = '4f1ad84a-f8a2-2de6-343d-007efe781585'; // born 2017-05-13, vital signs 2020-03-10T20:00:04Z
 
-/** Two Synthea children in one searchset, as a query across patients returns them (issue 7's example). */
+/** Two Synthea children in one searchset, as a FHIR search across patients returns them. */
 function twoChildren(): Record<string, unknown> {
   const bibi = readFixture(`synthea-covid-pediatric/Bibi254_Schowalter414_${BIBI}.json`) as { entry: unknown[] };
   const les = readFixture(`synthea-covid-pediatric/Les282_Bernier607_${LES}.json`) as { entry: unknown[] };

@@ -7,7 +7,6 @@ import type {
   ScoreDefinition,
   TopLevelCondition,
 } from '../../rulebooks/rulebook.types.js';
-import type { EngineStage } from './rule-engine.adapter.js';
 
 /**
  * A leaf of an explained condition tree: the rule's `fact`/`operator`/`value` (and `path`) as written, the fact value
@@ -67,6 +66,17 @@ export interface CompiledRule {
   /** Deep-frozen; shared by every evaluation. */
   readonly event: RuleEvent;
   readonly conditions: TopLevelCondition;
+}
+
+declare const engineStageBrand: unique symbol;
+
+/**
+ * json-rules-engine's prepared `Rule` objects of one stage. Opaque on purpose: only `rule-engine.adapter.ts` builds
+ * (`buildEngineStage`) and reads (`runEngineStage`) it, so no other module depends on json-rules-engine's types, and
+ * the evaluation types do not import the adapter (which imports them).
+ */
+export interface EngineStage {
+  readonly [engineStageBrand]: true;
 }
 
 /** The rules of one stage, ready for json-rules-engine. */

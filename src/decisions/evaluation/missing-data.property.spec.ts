@@ -8,7 +8,7 @@ import { evaluate } from './rulebook-evaluator.js';
 import type { CompiledRules } from './evaluation.types.js';
 
 /**
- * "Missing data is never reassuring" (issue 7, CONTRACT.md "Decisions"), proved as a property over every bundled
+ * "Missing data is never reassuring" (rulebooks/README.md, "Missing data is never reassuring"), proved as a property over every bundled
  * triage rulebook: for fact vectors generated across the whole ranges of the fact catalog, removing any subset of the
  * facts never yields a less urgent outcome than the complete vector. Undetermined (`null`) is allowed; a less urgent
  * value is not; and the floor (`floorPath`, e.g. `acuityAtLeast`) given with an undetermined field is never more

@@ -11,7 +11,7 @@
 import { Engine, Rule } from 'json-rules-engine';
 import type { EngineOptions, RuleProperties } from 'json-rules-engine';
 import type { FactValue } from '../../rulebooks/rulebook.types.js';
-import type { CompiledRule, ExplainedCondition } from './evaluation.types.js';
+import type { CompiledRule, EngineStage, ExplainedCondition } from './evaluation.types.js';
 
 /**
  * Options of every `Engine` Verdict creates. They must be identical for every engine (see `runEngineStage`).
@@ -56,8 +56,8 @@ export function evaluateOperator(operator: string, factValue: unknown, value: un
   return op.evaluate(factValue, value) === true;
 }
 
-/** The json-rules-engine `Rule` objects of one stage; opaque outside this adapter. */
-export interface EngineStage {
+/** What an `EngineStage` holds: the json-rules-engine `Rule` objects of one stage. Known only to this adapter. */
+interface RuleStage {
   readonly rules: readonly Rule[];
 }
 
@@ -74,7 +74,7 @@ export interface EngineRuleOutcome {
  * @throws Error from json-rules-engine when a rule is malformed (for example a priority below 1)
  */
 export function buildEngineStage(rules: readonly CompiledRule[]): EngineStage {
-  return Object.freeze({
+  const stage: RuleStage = Object.freeze({
     rules: Object.freeze(rules.map((rule) => new Rule({
       name: rule.name,
       priority: rule.priority,
@@ -82,6 +82,7 @@ export function buildEngineStage(rules: readonly CompiledRule[]): EngineStage {
       event: structuredClone(rule.event),
     }))),
   });
+  return stage as unknown as EngineStage;
 }
 
 /**
@@ -106,7 +107,8 @@ export async function runEngineStage(
   stage: EngineStage,
   facts: Readonly<Record<string, FactValue>>,
 ): Promise<Map<string, EngineRuleOutcome>> {
-  const engine = new Engine(stage.rules as Rule[], ENGINE_OPTIONS);
+  const { rules } = stage as unknown as RuleStage;
+  const engine = new Engine(rules as Rule[], ENGINE_OPTIONS);
   const { results, failureResults } = await engine.run({ ...facts });
   const outcomes = new Map<string, EngineRuleOutcome>();
   for (const ruleResult of [...results, ...failureResults]) {
@@ -114,7 +116,7 @@ export async function runEngineStage(
     const top = explainNode(ruleResult.conditions, facts);
     outcomes.set(ruleResult.name, { fired, conditions: { ...top, result: fired } as ExplainedCondition });
   }
-  const skipped = stage.rules.filter((rule) => !outcomes.has(rule.name));
+  const skipped = rules.filter((rule) => !outcomes.has(rule.name));
   if (skipped.length > 0) {
     throw new Error(`json-rules-engine returned no result for rule(s) ${skipped.map((r) => `"${r.name}"`).join(', ')}`);
   }
