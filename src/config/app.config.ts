@@ -10,7 +10,7 @@ export interface ConfiguredToken {
 }
 
 /**
- * Roles of the contract (`../CONTRACT.md`, "Who calls it"). `admin` holds every role. `safety:approve` is the clinical
+ * Roles of the callers (README "Authentication"). `admin` holds every role. `safety:approve` is the clinical
  * safety officer's: held with `rulebook:approve`, an approval counts as a safety-officer approval too.
  */
 export const ROLES = ['decision:evaluate', 'rulebook:author', 'rulebook:approve', 'safety:approve', 'audit:read', 'admin'] as const;

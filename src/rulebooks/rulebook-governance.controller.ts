@@ -19,7 +19,7 @@ const VERSION = { name: 'version', example: '1.1.0', description: 'Version (semv
 const REFUSED = 'Refused attempts (403, 409, 422) are recorded in the governance history.';
 
 /**
- * Rulebook governance API under `/v1/rulebooks` (issue 3): list, read, draft, submit, approve, reject, activate,
+ * Rulebook governance API under `/v1/rulebooks`, as rulebooks/GOVERNANCE.md describes it: list, read, draft, submit, approve, reject, activate,
  * roll back, retire, diff, simulate, history. Mutations need a valid token; the role is checked by the service so that
  * a refused attempt is recorded in the history.
  */

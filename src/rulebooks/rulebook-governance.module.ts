@@ -5,7 +5,7 @@ import { RulebookGovernanceService } from './rulebook-governance.service.js';
 import { RulebooksModule } from './rulebooks.module.js';
 
 /**
- * Rulebook governance (issue 3): the `/v1/rulebooks` API, the lifecycle and approvals, the quality gate, diff and
+ * Rulebook governance, as rulebooks/GOVERNANCE.md describes it: the `/v1/rulebooks` API, the lifecycle and approvals, the quality gate, diff and
  * impact analysis. It builds on the registry (`RulebooksModule`) and on the decisions module's impact simulation.
  */
 @Module({

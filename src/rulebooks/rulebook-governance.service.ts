@@ -114,7 +114,7 @@ interface HistoryInsert {
 export type DraftSource = { document: RulebookDocument } | { copyOf: string; version: string };
 
 /**
- * Rulebook governance: the lifecycle of a rulebook version and its rules (issue 3), on the database that several
+ * Rulebook governance: the lifecycle of a rulebook version and its rules (rulebooks/GOVERNANCE.md), on the database that several
  * instances share.
  *
  * Lifecycle: `draft` (content editable by authors) -> `in_review` (submitted: content frozen, identified by its
