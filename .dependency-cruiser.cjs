@@ -83,9 +83,9 @@ module.exports = {
     },
     {
       name: 'not-to-unresolvable',
-      comment: 'An import that does not resolve to a file or package.',
+      comment: 'An import that does not resolve to a file or package. The benchmarks (test/bench) import the built service from dist/, which a fresh clone has not built yet.',
       severity: 'error',
-      from: {},
+      from: { pathNot: '^test/bench/' },
       to: { couldNotResolve: true },
     },
   ],
