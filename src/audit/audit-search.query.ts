@@ -1,4 +1,5 @@
-import { DomainError, jsonPointer, type ProblemPointer } from '../common/domain-error.js';
+import { QueryParams } from '../common/query-params.js';
+import { parseRfc3339 } from '../common/rfc3339.js';
 import { isSemVer } from '../common/semver.js';
 
 /**
@@ -52,63 +53,9 @@ export interface DecisionSearch {
   after?: { value: Date; id: string };
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 const RULEBOOK_KEY = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const OUTCOME_SEGMENT = /^[A-Za-z_$][A-Za-z0-9_$-]{0,63}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const TEXT_MAX = 500;
-
-/**
- * Reads an RFC 3339 date-time with a time zone, refusing impossible calendar dates (`2026-02-30`) that `Date` would
- * roll over into the next month. @returns the instant, or undefined when the text is not one
- */
-export function parseRfc3339(raw: string): Date | undefined {
-  const match = RFC3339.exec(raw);
-  if (!match) return undefined;
-  const [year, month, day] = raw.slice(0, 10).split('-').map(Number);
-  const [hour, minute, second] = raw.slice(11, 19).split(':').map(Number);
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate() || hour > 23 || minute > 59 || second > 59) return undefined;
-  const date = new Date(raw);
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-/** The pointer of query parameter `name` (`/query/limit`). */
-export function queryPointer(name: string): string {
-  return jsonPointer('query', name);
-}
-
-/** Reads a parameter that must be given at most once, as text. */
-function single(query: Record<string, unknown>, name: string, problems: ProblemPointer[]): string | undefined {
-  const value = query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') {
-    problems.push({ pointer: queryPointer(name), message: 'must be given once' });
-    return undefined;
-  }
-  return value;
-}
-
-function instantParam(query: Record<string, unknown>, name: string, problems: ProblemPointer[]): Date | undefined {
-  const raw = single(query, name, problems);
-  if (raw === undefined) return undefined;
-  const date = parseRfc3339(raw);
-  if (!date) problems.push({ pointer: queryPointer(name), message: 'must be an RFC 3339 date-time with a time zone (2026-11-21T00:00:00Z)' });
-  return date;
-}
-
-function textParam(query: Record<string, unknown>, name: string, problems: ProblemPointer[], pattern?: { test(raw: string): boolean }, hint?: string): string | undefined {
-  const raw = single(query, name, problems);
-  if (raw === undefined) return undefined;
-  if (raw.length === 0 || raw.length > TEXT_MAX || /[\u0000-\u001f]/.test(raw)) {
-    problems.push({ pointer: queryPointer(name), message: `must be 1 to ${TEXT_MAX} characters without control characters` });
-    return undefined;
-  }
-  if (pattern && !pattern.test(raw)) {
-    problems.push({ pointer: queryPointer(name), message: hint ?? 'is not valid' });
-    return undefined;
-  }
-  return raw;
-}
 
 /** The values an outcome filter text may stand for: typed JSON when it reads as a number, boolean or null, and the text. */
 export function outcomeValues(raw: string): unknown[] {
@@ -160,68 +107,50 @@ const MODE_PARAMS: Record<SearchMode, Set<string>> = { search: new Set(['limit',
  *   parameter, bad value, `from` not before `to`, a cursor that is not one of ours or belongs to another sort
  */
 export function parseDecisionSearch(query: Record<string, unknown>, mode: SearchMode): { search: DecisionSearch; format?: ExportFormat } {
-  const problems: ProblemPointer[] = [];
-  for (const name of Object.keys(query)) {
-    if (FILTER_PARAMS.has(name) || MODE_PARAMS[mode].has(name) || name.startsWith('outcome.')) continue;
-    problems.push({ pointer: queryPointer(name), message: 'is not a parameter of this operation' });
-  }
-  const from = instantParam(query, 'from', problems);
-  const to = instantParam(query, 'to', problems);
-  if (from && to && from.getTime() >= to.getTime()) problems.push({ pointer: queryPointer('to'), message: 'must be after from' });
-  const rulebook = textParam(query, 'rulebook', problems, RULEBOOK_KEY, 'must be a rulebook key (lowercase letters, digits, hyphens)');
-  const version = textParam(query, 'version', problems, { test: isSemVer }, 'must be a semantic version (1.0.0)');
-  const rule = textParam(query, 'rule', problems);
+  const params = new QueryParams(query, [...FILTER_PARAMS, ...MODE_PARAMS[mode]], ['outcome.']);
+  const from = params.instant('from');
+  const to = params.instant('to');
+  if (from && to && from.getTime() >= to.getTime()) params.problem('to', 'must be after from');
+  const rulebook = params.text('rulebook', RULEBOOK_KEY, 'must be a rulebook key (lowercase letters, digits, hyphens)');
+  const version = params.text('version', { test: isSemVer }, 'must be a semantic version (1.0.0)');
+  const rule = params.text('rule');
   const context: DecisionSearch['context'] = {};
   for (const name of Object.keys(CONTEXT_FILTERS) as (keyof typeof CONTEXT_FILTERS)[]) {
-    const value = textParam(query, name, problems);
+    const value = params.text(name);
     if (value !== undefined) context[name] = value;
   }
   const outcome: OutcomeFilter[] = [];
   for (const name of Object.keys(query).filter((n) => n.startsWith('outcome.'))) {
     const path = name.slice('outcome.'.length).split('.');
     if (path.length > 6 || !path.every((segment) => OUTCOME_SEGMENT.test(segment))) {
-      problems.push({ pointer: queryPointer(name), message: 'must name an outcome field: outcome.<field>[.<field>…], letters, digits, _ $ -' });
+      params.problem(name, 'must name an outcome field: outcome.<field>[.<field>…], letters, digits, _ $ -');
       continue;
     }
-    const value = textParam(query, name, problems);
+    const value = params.text(name);
     if (value !== undefined) outcome.push({ path, values: outcomeValues(value) });
   }
-  if (outcome.length > 10) problems.push({ pointer: queryPointer('outcome'), message: 'at most 10 outcome filters' });
+  if (outcome.length > 10) params.problem('outcome', 'at most 10 outcome filters');
 
-  const sortRaw = single(query, 'sort', problems) ?? '-evaluatedAt';
+  const sortNames = Object.keys(SORT_FIELDS).flatMap((f) => [f, `-${f}`]);
+  const sortRaw = params.oneOf('sort', sortNames) ?? '-evaluatedAt';
   const descending = sortRaw.startsWith('-');
-  const field = (descending ? sortRaw.slice(1) : sortRaw) as SortField;
-  if (!Object.hasOwn(SORT_FIELDS, field)) {
-    problems.push({ pointer: queryPointer('sort'), message: `must be one of ${Object.keys(SORT_FIELDS).flatMap((f) => [f, `-${f}`]).join(', ')}` });
-  }
-  const sort = { field: Object.hasOwn(SORT_FIELDS, field) ? field : 'evaluatedAt', descending } as DecisionSearch['sort'];
+  const sort = { field: (descending ? sortRaw.slice(1) : sortRaw) as SortField, descending };
 
   let limit = DEFAULT_LIMIT;
   let after: DecisionSearch['after'];
   let format: ExportFormat | undefined;
   if (mode === 'search') {
-    const rawLimit = single(query, 'limit', problems);
-    if (rawLimit !== undefined) {
-      if (!/^\d{1,7}$/.test(rawLimit) || Number(rawLimit) < 1 || Number(rawLimit) > MAX_LIMIT) {
-        problems.push({ pointer: queryPointer('limit'), message: `must be an integer from 1 to ${MAX_LIMIT}` });
-      } else {
-        limit = Number(rawLimit);
-      }
-    }
-    const rawCursor = single(query, 'cursor', problems);
+    limit = params.integer('limit', 1, MAX_LIMIT) ?? DEFAULT_LIMIT;
+    const rawCursor = params.text('cursor');
     if (rawCursor !== undefined) {
       after = decodeCursor(rawCursor, sort);
-      if (!after) problems.push({ pointer: queryPointer('cursor'), message: 'is not a cursor of this search (use page.nextCursor of the previous page, with the same sort)' });
+      if (!after) params.problem('cursor', 'is not a cursor of this search (use page.nextCursor of the previous page, with the same sort)');
     }
   } else {
-    const rawFormat = single(query, 'format', problems);
-    if (rawFormat === undefined) problems.push({ pointer: queryPointer('format'), message: `is required: one of ${EXPORT_FORMATS.join(', ')}` });
-    else if (!(EXPORT_FORMATS as readonly string[]).includes(rawFormat)) problems.push({ pointer: queryPointer('format'), message: `must be one of ${EXPORT_FORMATS.join(', ')}` });
-    else format = rawFormat as ExportFormat;
+    format = params.oneOf('format', EXPORT_FORMATS);
+    if (query.format === undefined) params.problem('format', `is required: one of ${EXPORT_FORMATS.join(', ')}`);
   }
-  if (problems.length > 0) {
-    throw new DomainError(400, 'VALIDATION_FAILED', 'Request validation failed', `The query breaks the search rules in ${problems.length} place(s).`, problems);
-  }
+  params.throwIfInvalid();
   return { search: { from, to, rulebook, version, rule, context, outcome, sort, limit, after }, format };
 }
 

@@ -4,14 +4,15 @@ import { randomUUID } from 'node:crypto';
 import { pipeline, Transform } from 'node:stream';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
-import { DomainError, type ProblemPointer } from '../common/domain-error.js';
+import { DomainError } from '../common/domain-error.js';
+import { QueryParams } from '../common/query-params.js';
 import { RulebookRegistry } from '../rulebooks/rulebook-registry.service.js';
 import { verifyChain, type IntegrityReport, type SqlRunner } from './audit-chain.js';
 import {
   csvHeader, csvLine, decisionExport, decisionSummary, fhirBundleEntry, fhirBundleOpening, FHIR_BUNDLE_CLOSING, type DecisionSummary,
 } from './audit-export.formats.js';
 import { AuditQueryRepository } from './audit-query.repository.js';
-import { encodeCursor, parseDecisionSearch, parseRfc3339, queryPointer, type ExportFormat } from './audit-search.query.js';
+import { encodeCursor, parseDecisionSearch, type ExportFormat } from './audit-search.query.js';
 import { DecisionAuditRepository } from './decision-audit.repository.js';
 import type { DecisionRecord } from './decision-record.js';
 
@@ -44,7 +45,7 @@ export interface DecisionAuditDetail extends DecisionRecord {
 }
 
 /** Actions the access log records. */
-const ACCESS_ACTIONS = ['search', 'read', 'export', 'verify', 'access-log'];
+const ACCESS_ACTIONS = ['search', 'read', 'export', 'verify', 'access-log'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Concurrent exports per instance (each holds one database connection while it streams). */
 const MAX_CONCURRENT_EXPORTS = 2;
@@ -215,15 +216,14 @@ export class AuditService {
    * @throws DomainError 400 `VALIDATION_FAILED` with `/query/<parameter>` pointers
    */
   async integrity(principal: Principal, query: Record<string, unknown>, requestId: string, path: string): Promise<IntegrityReport> {
-    const problems: ProblemPointer[] = [];
-    allowOnly(query, ['fromSeq', 'toSeq', 'from', 'to'], problems);
-    const fromSeq = positiveInteger(query, 'fromSeq', problems);
-    const toSeq = positiveInteger(query, 'toSeq', problems);
-    const from = instant(query, 'from', problems);
-    const to = instant(query, 'to', problems);
-    if (fromSeq !== undefined && toSeq !== undefined && fromSeq > toSeq) problems.push({ pointer: queryPointer('toSeq'), message: 'must not be below fromSeq' });
-    if (from && to && from >= to) problems.push({ pointer: queryPointer('to'), message: 'must be after from' });
-    failOn(problems);
+    const params = new QueryParams(query, ['fromSeq', 'toSeq', 'from', 'to']);
+    const fromSeq = params.integer('fromSeq', 1);
+    const toSeq = params.integer('toSeq', 1);
+    const from = params.instant('from');
+    const to = params.instant('to');
+    if (fromSeq !== undefined && toSeq !== undefined && fromSeq > toSeq) params.problem('toSeq', 'must not be below fromSeq');
+    if (from && to && from >= to) params.problem('to', 'must be after from');
+    params.throwIfInvalid();
     const run: SqlRunner = (sql, params) => this.dataSource.query(sql, params) as Promise<Record<string, unknown>[]>;
     let start = fromSeq;
     if (fromSeq === undefined && toSeq === undefined && !from && !to) {
@@ -241,22 +241,20 @@ export class AuditService {
    * @throws DomainError 400 `VALIDATION_FAILED` with `/query/<parameter>` pointers
    */
   async accessLog(principal: Principal, query: Record<string, unknown>, requestId: string, path: string): Promise<{ data: Record<string, unknown>[]; page: { limit: number; nextCursor: string | null } }> {
-    const problems: ProblemPointer[] = [];
-    allowOnly(query, ['accessor', 'action', 'from', 'to', 'limit', 'cursor'], problems);
-    const accessor = text(query, 'accessor', problems);
-    const action = text(query, 'action', problems);
-    if (action !== undefined && !ACCESS_ACTIONS.includes(action)) problems.push({ pointer: queryPointer('action'), message: `must be one of ${ACCESS_ACTIONS.join(', ')}` });
-    const from = instant(query, 'from', problems);
-    const to = instant(query, 'to', problems);
-    const limit = positiveInteger(query, 'limit', problems, 1000) ?? 100;
-    const cursor = text(query, 'cursor', problems);
+    const params = new QueryParams(query, ['accessor', 'action', 'from', 'to', 'limit', 'cursor']);
+    const accessor = params.text('accessor');
+    const action = params.oneOf('action', ACCESS_ACTIONS);
+    const from = params.instant('from');
+    const to = params.instant('to');
+    const limit = params.integer('limit', 1, 1000) ?? 100;
+    const cursor = params.text('cursor');
     let beforeId: string | undefined;
     if (cursor !== undefined) {
       const decoded = /^[A-Za-z0-9_-]{1,40}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
       if (/^[1-9]\d{0,17}$/.test(decoded)) beforeId = decoded;
-      else problems.push({ pointer: queryPointer('cursor'), message: 'is not a cursor of the access log (use page.nextCursor)' });
+      else params.problem('cursor', 'is not a cursor of the access log (use page.nextCursor)');
     }
-    failOn(problems);
+    params.throwIfInvalid();
     const rows = await this.queries.accessLogPage({ accessor, action, from, to, beforeId, limit });
     const more = rows.length > limit;
     const data = rows.slice(0, limit).map((r) => ({
@@ -270,40 +268,4 @@ export class AuditService {
 
 function distinctPatients(data: DecisionSummary[]): string[] {
   return [...new Set(data.map((d) => d.context.patientRef).filter((p): p is string => p !== undefined))];
-}
-
-function allowOnly(query: Record<string, unknown>, names: string[], problems: ProblemPointer[]): void {
-  for (const name of Object.keys(query)) if (!names.includes(name)) problems.push({ pointer: queryPointer(name), message: 'is not a parameter of this operation' });
-}
-
-function text(query: Record<string, unknown>, name: string, problems: ProblemPointer[]): string | undefined {
-  const value = query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 500) {
-    problems.push({ pointer: queryPointer(name), message: 'must be given once, 1 to 500 characters' });
-    return undefined;
-  }
-  return value;
-}
-
-function instant(query: Record<string, unknown>, name: string, problems: ProblemPointer[]): Date | undefined {
-  const value = text(query, name, problems);
-  if (value === undefined) return undefined;
-  const date = parseRfc3339(value);
-  if (!date) problems.push({ pointer: queryPointer(name), message: 'must be an RFC 3339 date-time with a time zone' });
-  return date;
-}
-
-function positiveInteger(query: Record<string, unknown>, name: string, problems: ProblemPointer[], max = Number.MAX_SAFE_INTEGER): number | undefined {
-  const value = text(query, name, problems);
-  if (value === undefined) return undefined;
-  if (!/^[1-9]\d{0,15}$/.test(value) || Number(value) > max) {
-    problems.push({ pointer: queryPointer(name), message: `must be an integer from 1 to ${max}` });
-    return undefined;
-  }
-  return Number(value);
-}
-
-function failOn(problems: ProblemPointer[]): void {
-  if (problems.length > 0) throw new DomainError(400, 'VALIDATION_FAILED', 'Request validation failed', `The query is invalid in ${problems.length} place(s).`, problems);
 }

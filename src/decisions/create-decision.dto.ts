@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   ArrayUnique,
   IsArray,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -12,6 +11,7 @@ import {
   Matches,
   ValidateNested,
 } from 'class-validator';
+import { IsRfc3339DateTime } from '../common/rfc3339.js';
 import { IsSemVer } from '../common/semver.js';
 
 /** Workflow context stored with the decision and returned with it; every field is searchable in the audit. */
@@ -35,7 +35,6 @@ export class DecisionContextDto {
   encounterRef?: string;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 /**
  * `POST /v1/decisions` body (contract "Decisions"). `facts` and `fhir` are checked here only for being JSON objects:
@@ -61,8 +60,7 @@ export class CreateDecisionDto {
   fhir?: Record<string, unknown>;
 
   @ApiPropertyOptional({ example: '2026-11-21T09:30:00.000Z', description: 'RFC 3339 instant for ages and "latest observation". Default: now.' })
-  @IsOptional() @IsString() @Matches(RFC3339, { message: 'asOf must be an RFC 3339 date-time with a time zone, e.g. 2026-11-21T09:30:00.000Z' })
-  @IsISO8601({ strict: true }, { message: 'asOf must be a valid RFC 3339 date-time' })
+  @IsOptional() @IsRfc3339DateTime({ message: 'asOf must be an RFC 3339 date-time with a time zone, e.g. 2026-11-21T09:30:00.000Z' })
   asOf?: string;
 
   @ApiPropertyOptional({

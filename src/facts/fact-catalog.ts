@@ -11,7 +11,7 @@ import {
 } from './fhir-derivation.js';
 import { compileDerivation, deriveFhirFact } from './fhir-facts.mapper.js';
 import { fhirInputResources, indexFhirInput, READ_RESOURCE_TYPES, type FhirResource } from './fhir-input.js';
-import { parseRfc3339 } from './fhir-time.js';
+import { parseRfc3339Millis } from '../common/rfc3339.js';
 import { validateFhirInput } from './fhir-validator.js';
 import { parseIsoDuration } from './iso8601-duration.js';
 import { bindPatient } from './patient-binding.js';
@@ -155,7 +155,7 @@ function checkDefault(definition: FactDefinition): void {
       case 'string':
         return typeof value === 'string' ? allowedValuesProblem(definition, value) : 'is not a string';
       case 'dateTime':
-        return typeof value === 'string' && parseRfc3339(value) !== undefined ? undefined : 'is not an RFC 3339 date-time';
+        return typeof value === 'string' && parseRfc3339Millis(value) !== undefined ? undefined : 'is not an RFC 3339 date-time';
     }
   })();
   if (problem) throw new Error(`default ${JSON.stringify(value)} ${problem}`);

@@ -12,7 +12,8 @@ import {
 } from './fhir-derivation.js';
 import { codingToken, conceptTokens, isObject, type FhirInputResource, type FhirResource } from './fhir-input.js';
 import { numberFact, numberFromQuantity } from './fhir-quantity.js';
-import { parseFhirDateTime, parseRfc3339, periodContains, toRfc3339Utc } from './fhir-time.js';
+import { parseRfc3339Millis, toRfc3339Utc } from '../common/rfc3339.js';
+import { parseFhirDateTime, periodContains } from './fhir-time.js';
 import { compileFhirPath, type FhirPathExpression, type FhirPathItem } from './fhirpath-expression.js';
 import { deriveFromObservation } from './observation-facts.js';
 import { exactAgeInYears } from './patient-age.js';
@@ -141,7 +142,7 @@ function derivePatientAge(
   let atText = `asOf (${context.asOf.toISOString()})`;
   if (rule.atFact !== undefined) {
     const atValue = context.taken.get(rule.atFact)?.value;
-    const instant = typeof atValue === 'string' ? parseRfc3339(atValue) : undefined;
+    const instant = typeof atValue === 'string' ? parseRfc3339Millis(atValue) : undefined;
     if (instant === undefined) {
       return { missing: { reason: 'reference-time-missing', detail: `the age is counted at ${rule.atFact}, which is missing` } };
     }
@@ -309,7 +310,7 @@ function deriveExists(rule: Extract<CompiledDerivation, { kind: 'exists' }>, con
   let at = context.asOf.getTime();
   if (rule.activeAt?.atFact !== undefined) {
     const atValue = context.taken.get(rule.activeAt.atFact)?.value;
-    const instant = typeof atValue === 'string' ? parseRfc3339(atValue) : undefined;
+    const instant = typeof atValue === 'string' ? parseRfc3339Millis(atValue) : undefined;
     if (instant !== undefined) at = instant;
   }
   let matchedCode: CodingToken | undefined;

@@ -1,4 +1,4 @@
-import { parseFhirDateTime, parseRfc3339, periodContains, toRfc3339Utc } from './fhir-time.js';
+import { parseFhirDateTime, periodContains } from './fhir-time.js';
 
 const at = (text: string) => Date.parse(text);
 
@@ -21,17 +21,6 @@ describe('parseFhirDateTime', () => {
       expect(parseFhirDateTime(text)).toBeUndefined();
     },
   );
-});
-
-describe('parseRfc3339 and toRfc3339Utc', () => {
-  it('reads RFC 3339 date-times with a zone and writes UTC with milliseconds', () => {
-    expect(toRfc3339Utc(parseRfc3339('2026-11-21T10:30:00+01:00') as number)).toBe('2026-11-21T09:30:00.000Z');
-    expect(toRfc3339Utc(parseRfc3339('2026-11-21t09:30:00.5z') as number)).toBe('2026-11-21T09:30:00.500Z');
-  });
-
-  it.each(['2026-11-21', '2026-11-21T09:30:00', '2026-11-21T09:30Z', 'yesterday'])('rejects %p', (text) => {
-    expect(parseRfc3339(text)).toBeUndefined();
-  });
 });
 
 describe('periodContains (FHIR R4 Period)', () => {

@@ -1,8 +1,10 @@
 /**
- * Dates and times of FHIR R4 (`date`, `dateTime`, `instant`, `Period`) and of RFC 3339, as milliseconds since the
- * epoch. FHIR R4 datatypes: a `dateTime` may be a year, a year-month, a date, or a date-time with seconds and a time
- * zone; "if hours and minutes are specified, a time zone SHALL be populated".
+ * Dates and times of FHIR R4 (`date`, `dateTime`, `instant`, `Period`), as milliseconds since the epoch (the
+ * RFC 3339 instants of the API are read by `common/rfc3339.ts`). FHIR R4 datatypes: a `dateTime` may be a year, a
+ * year-month, a date, or a date-time with seconds and a time zone; "if hours and minutes are specified, a time zone SHALL be populated".
  */
+
+import { daysInMonth, utcMillis as utc } from '../common/rfc3339.js';
 
 /** A FHIR date or dateTime read as the interval it stands for: `[start, end)`, in epoch milliseconds. */
 export interface FhirTimeInterval {
@@ -16,23 +18,11 @@ export interface FhirTimeInterval {
 
 const FHIR_DATE_TIME =
   /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2}))?)?)?$/;
-const RFC3339_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/;
 
 const DAY_MS = 86_400_000;
 
-/** Days in `month` (1–12) of `year`, proleptic Gregorian. */
-export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
 
-/** `Date.UTC` without the two-digit-year mapping (years 0–99 would otherwise become 1900–1999). */
-function utc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
-  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
-  date.setUTCFullYear(year + date.getUTCFullYear() - 2000);
-  return date.getTime();
-}
-
-/** Builds the interval from the capture groups both patterns share: year, month, day, hour, minute, second, fraction, zone. */
+/** Builds the interval from the capture groups: year, month, day, hour, minute, second, fraction, zone. */
 function intervalOf(groups: (string | undefined)[]): FhirTimeInterval | undefined {
   const [y, mo, d, h, mi, s, fraction, zone = 'Z'] = groups;
   const year = Number(y);
@@ -72,22 +62,6 @@ function intervalOf(groups: (string | undefined)[]): FhirTimeInterval | undefine
 export function parseFhirDateTime(text: string): FhirTimeInterval | undefined {
   const match = FHIR_DATE_TIME.exec(text);
   return match ? intervalOf(match.slice(1)) : undefined;
-}
-
-/**
- * Reads an RFC 3339 `date-time` (section 5.6: full date, `T`, time with seconds, `Z` or a numeric offset), the
- * format of every time in Verdict's API.
- *
- * @returns epoch milliseconds, or `undefined` when the text is not RFC 3339
- */
-export function parseRfc3339(text: string): number | undefined {
-  const match = RFC3339_DATE_TIME.exec(text);
-  return match ? intervalOf(match.slice(1))?.start : undefined;
-}
-
-/** Formats epoch milliseconds as RFC 3339 UTC with milliseconds (`2020-03-07T04:20:23.000Z`), the API's format. */
-export function toRfc3339Utc(epochMs: number): string {
-  return new Date(epochMs).toISOString();
 }
 
 /**

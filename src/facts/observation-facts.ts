@@ -2,7 +2,8 @@ import type { CodingToken, FactDefinition } from '../rulebooks/rulebook.types.js
 import { derivedNumber, notInSuppliedData, unreadable, type DerivationContext, type Derived, type ObservationRule } from './fhir-derivation.js';
 import { conceptTokens, isObject, type FhirInputResource, type FhirResource } from './fhir-input.js';
 import { isDimensionlessUnity, numberFromValue, rawUnitOf } from './fhir-quantity.js';
-import { parseFhirDateTime, toRfc3339Utc } from './fhir-time.js';
+import { toRfc3339Utc } from '../common/rfc3339.js';
+import { parseFhirDateTime } from './fhir-time.js';
 import type { MissingFactDetail, TakenFact } from './taken-fact.js';
 import { convertUcum } from './ucum-units.js';
 

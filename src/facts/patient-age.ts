@@ -1,4 +1,4 @@
-import { daysInMonth } from './fhir-time.js';
+import { daysInMonth } from '../common/rfc3339.js';
 
 /** A full calendar date (`Patient.birthDate` at day precision). */
 export interface CalendarDate {

@@ -2,7 +2,7 @@ import { jsonPointer, type ProblemPointer } from '../common/domain-error.js';
 import type { FactDefinition } from '../rulebooks/rulebook.types.js';
 import { allowedValuesProblem, canonicalNumber, rangeProblem } from './fact-value.js';
 import { isObject } from './fhir-input.js';
-import { parseRfc3339, toRfc3339Utc } from './fhir-time.js';
+import { parseRfc3339Millis, toRfc3339Utc } from '../common/rfc3339.js';
 import { takenFact, type TakenFact } from './taken-fact.js';
 import { convertUcum } from './ucum-units.js';
 
@@ -89,7 +89,7 @@ function readRequestFact(
       return { value: raw, source: 'request', rawValue: raw };
     }
     case 'dateTime': {
-      const instant = typeof raw === 'string' ? parseRfc3339(raw) : undefined;
+      const instant = typeof raw === 'string' ? parseRfc3339Millis(raw) : undefined;
       if (instant === undefined) return wrongType('must be an RFC 3339 date-time with a time zone (2026-11-21T09:30:00Z)');
       return { value: toRfc3339Utc(instant), source: 'request', rawValue: raw };
     }

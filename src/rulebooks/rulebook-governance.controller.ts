@@ -3,6 +3,8 @@ import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOperation, ApiParam, ApiQuer
 import type { FastifyReply } from 'fastify';
 import { type AuthenticatedRequest, RequireRoles } from '../auth/auth.guard.js';
 import { validationFailed } from '../common/domain-error.js';
+import { QueryParams } from '../common/query-params.js';
+import { parseRfc3339 } from '../common/rfc3339.js';
 import type { ImpactReport } from '../decisions/impact-simulation.js';
 import type { RulebookDiff } from './rulebook-diff.js';
 import {
@@ -174,8 +176,10 @@ export class RulebookGovernanceController {
   @ApiResponse({ status: 200, description: '{from, to, identical, metadata, rules: {added, removed, changed: [{name, patch}], reordered}, facts, outcome: {scores, fields}, scenarios, summary}' })
   @ApiResponse({ status: 401, ...PROBLEM }) @ApiResponse({ status: 403, ...PROBLEM }) @ApiResponse({ status: 404, ...PROBLEM }) @ApiResponse({ status: 409, ...PROBLEM })
   diff(@Param('key') key: string, @Param('version') version: string, @Query('from') from?: unknown): Promise<RulebookDiff> {
-    if (from !== undefined && typeof from !== 'string') throw validationFailed('from must be one version.', [{ pointer: '/query/from', message: 'must be a single version' }]);
-    return this.governance.diff(key, version, from);
+    const params = new QueryParams({ from });
+    const base = params.text('from');
+    params.throwIfInvalid();
+    return this.governance.diff(key, version, base);
   }
 
   @Post(':key/versions/:version/simulate')
@@ -205,29 +209,18 @@ export class RulebookGovernanceController {
   @ApiResponse({ status: 200, description: '{rulebook, entries: [...], next: url|null}' })
   @ApiResponse({ status: 400, ...PROBLEM }) @ApiResponse({ status: 401, ...PROBLEM }) @ApiResponse({ status: 403, ...PROBLEM }) @ApiResponse({ status: 404, ...PROBLEM })
   history(@Param('key') key: string, @Query('version') version?: unknown, @Query('after') after?: unknown, @Query('limit') limit?: unknown): Promise<{ rulebook: string; entries: HistoryEntryView[]; next: string | null }> {
-    const problems = [];
-    if (version !== undefined && typeof version !== 'string') problems.push({ pointer: '/query/version', message: 'must be a single version' });
-    const afterId = integerParam(after, 0, Number.MAX_SAFE_INTEGER);
-    const limitN = integerParam(limit, 1, 1000);
-    if (afterId === null) problems.push({ pointer: '/query/after', message: 'must be a non-negative integer' });
-    if (limitN === null) problems.push({ pointer: '/query/limit', message: 'must be an integer from 1 to 1000' });
-    if (problems.length > 0) throw validationFailed('Invalid query parameters.', problems);
-    return this.governance.history(key, { version: version as string | undefined, after: afterId ?? 0, limit: limitN ?? 500 });
+    const params = new QueryParams({ version, after, limit });
+    const versionText = params.text('version');
+    const afterId = params.integer('after', 0) ?? 0;
+    const limitN = params.integer('limit', 1, 1000) ?? 500;
+    params.throwIfInvalid();
+    return this.governance.history(key, { version: versionText, after: afterId, limit: limitN });
   }
 }
 
-/** An RFC 3339 string (already matched by the DTO) as a Date. @throws DomainError 400 when it names no real instant */
+/** An RFC 3339 string (already checked by the DTO) as a Date. @throws DomainError 400 when it names no real instant */
 function instantOrThrow(text: string, pointer: string): Date {
-  const date = new Date(text);
-  if (Number.isNaN(date.getTime())) throw validationFailed(`${pointer.slice(1)} is not a valid instant.`, [{ pointer, message: 'must be a valid RFC 3339 date-time' }]);
+  const date = parseRfc3339(text);
+  if (!date) throw validationFailed(`${pointer.slice(1)} is not a valid instant.`, [{ pointer, message: 'must be a valid RFC 3339 date-time' }]);
   return date;
 }
-
-/** An optional integer query parameter: undefined when absent, null when invalid. */
-function integerParam(value: unknown, min: number, max: number): number | undefined | null {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^\d{1,16}$/.test(value)) return null;
-  const n = Number(value);
-  return n >= min && n <= max ? n : null;
-}
-

@@ -1,14 +1,14 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsRfc3339DateTime } from '../common/rfc3339.js';
 import { validationFailed } from '../common/domain-error.js';
 import { IsSemVer } from '../common/semver.js';
 import { toPointers } from '../common/validation.js';
 import type { DraftSource } from './rulebook-governance.service.js';
 import type { RulebookDocument } from './rulebook.types.js';
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const NOT_BLANK = /\S/;
 
 /** A comment: a string of 1-2000 characters, not only blanks; `required` or optional. */
@@ -56,8 +56,7 @@ export class RejectDto {
 /** `POST …/activate`: now (no `effectiveFrom`) or at a future instant. */
 export class ActivateDto {
   @ApiPropertyOptional({ example: '2026-12-01T07:00:00.000Z', description: 'RFC 3339 instant in the future at which the version becomes active. Omitted: now.' })
-  @IsOptional() @IsString() @Matches(RFC3339, { message: 'effectiveFrom must be an RFC 3339 date-time with a time zone, e.g. 2026-12-01T07:00:00.000Z' })
-  @IsISO8601({ strict: true }, { message: 'effectiveFrom must be a valid RFC 3339 date-time' })
+  @IsOptional() @IsRfc3339DateTime({ message: 'effectiveFrom must be an RFC 3339 date-time with a time zone, e.g. 2026-12-01T07:00:00.000Z' })
   effectiveFrom?: string;
 
   @ApiPropertyOptional({ example: 'Go-live agreed by the ED governance meeting of 2026-11-20.' })
@@ -82,13 +81,11 @@ export class RetireDto {
 /** `POST …/simulate`: which audited decisions to replay on the candidate. */
 export class SimulateDto {
   @ApiPropertyOptional({ example: '2026-11-01T00:00:00.000Z', description: 'Only decisions evaluated at or after this instant.' })
-  @IsOptional() @IsString() @Matches(RFC3339, { message: 'from must be an RFC 3339 date-time with a time zone' })
-  @IsISO8601({ strict: true }, { message: 'from must be a valid RFC 3339 date-time' })
+  @IsOptional() @IsRfc3339DateTime({ message: 'from must be an RFC 3339 date-time with a time zone' })
   from?: string;
 
   @ApiPropertyOptional({ example: '2026-11-21T00:00:00.000Z', description: 'Only decisions evaluated before this instant.' })
-  @IsOptional() @IsString() @Matches(RFC3339, { message: 'to must be an RFC 3339 date-time with a time zone' })
-  @IsISO8601({ strict: true }, { message: 'to must be a valid RFC 3339 date-time' })
+  @IsOptional() @IsRfc3339DateTime({ message: 'to must be an RFC 3339 date-time with a time zone' })
   to?: string;
 
   @ApiPropertyOptional({ example: 1000, minimum: 1, maximum: 10000, description: 'At most this many decisions, the newest first (default 1000).' })
