@@ -119,6 +119,36 @@ describe('hit policies', () => {
     }
   });
 
+  it('an empty COLLECT field takes its whenMissing value when a listed fact is missing, else []', async () => {
+    const compiled = compileRules(rulebook({
+      rules: [{ name: 'note', description: 'note', conditions: { all: [{ fact: 'x', operator: 'greaterThan', value: 5 }] },
+        event: { type: 'outcome', params: { add: { notes: 'x high' } } } }],
+      fields: [{ path: 'notes', hitPolicy: 'COLLECT', whenMissing: { facts: ['x'], value: null } }],
+    }));
+    expect((await evaluate(compiled, { x: null, y: null, flag: null })).outcome).toStrictEqual({ notes: null });
+    expect((await evaluate(compiled, { x: 1, y: null, flag: null })).outcome).toStrictEqual({ notes: [] });
+    expect((await evaluate(compiled, { x: 9, y: null, flag: null })).outcome).toStrictEqual({ notes: ['x high'] });
+  });
+
+  it('a fired suppress nulls its field and the fields under it, and leaves a sibling whose name starts the same intact', async () => {
+    const compiled = compileRules(rulebook({
+      rules: [
+        set('alert-on', 'x', 0, { alert: 'call', 'alertLevel': 'high', 'review.alert': 'yes' }),
+        { name: 'quiet', description: 'suppress', conditions: { all: [{ fact: 'flag', operator: 'equal', value: true }] },
+          event: { type: 'suppress', params: { field: 'alert' } } },
+      ],
+      fields: [
+        { path: 'alert', hitPolicy: 'FIRST' },
+        { path: 'alertLevel', hitPolicy: 'FIRST' },
+        { path: 'review.alert', hitPolicy: 'FIRST' },
+      ],
+    }));
+    expect((await evaluate(compiled, { x: 1, y: null, flag: true })).outcome)
+      .toStrictEqual({ alert: null, alertLevel: 'high', review: { alert: 'yes' } });
+    expect((await evaluate(compiled, { x: 1, y: null, flag: false })).outcome)
+      .toStrictEqual({ alert: 'call', alertLevel: 'high', review: { alert: 'yes' } });
+  });
+
   it('outcome values are copies: mutating one outcome changes neither the rulebook nor the next outcome', async () => {
     const compiled = compileRules(rulebook({
       rules: [set('obj', 'x', 0, { detail: { a: [1] } })],
@@ -385,6 +415,17 @@ describe('compileRules', () => {
     ['derived fact from a list field', (d) => { d.facts.known.derivedFrom = { field: 'notes' }; },
       /fact "known": derivedFrom field "notes" is a list/],
     ['priority below 1', (d) => { d.rules[0].priority = 0; }, /rule "points": priority must be an integer ≥ 1/],
+    // a threshold typed as text ("9O", a letter O) would compare as a string and silently never fire
+    ['comparison threshold that is not a number', (d) => { d.rules[0].conditions = { all: [{ fact: 'x', operator: 'greaterThan', value: '9O' }] }; },
+      /rule "points": fact "x": "greaterThan" needs a number value/],
+    ['comparison threshold read from a string fact', (d) => { d.rules[0].conditions = { all: [{ fact: 'x', operator: 'lessThan', value: { fact: 'mode' } }] }; },
+      /rule "points": fact "x": "lessThan" needs a number value/],
+    ['list operator with a value outside allowedValues', (d) => { d.rules[1].conditions = { all: [{ fact: 'mode', operator: 'in', value: ['on', 'of'] }] }; },
+      /rule "level": fact "mode": "of" is not one of its allowedValues/],
+    ['notIn list with an item of the wrong type', (d) => { d.rules[1].conditions = { all: [{ fact: 'mode', operator: 'notIn', value: ['on', 1] }] }; },
+      /rule "level": fact "mode" is string; value 1 is not/],
+    ['list operator without a list', (d) => { d.rules[1].conditions = { all: [{ fact: 'mode', operator: 'in', value: 'on' }] }; },
+      /rule "level": fact "mode": "in" needs an array value/],
   ];
 
   it.each(cases)('rejects %s, naming the rule or field', (_label, mutate, message) => {
