@@ -3,18 +3,13 @@
  *
  * Imports point down, and never in a circle:
  *
- *   governance (today: the governance files of src/rulebooks/, see below)
- *     -> decisions -> facts and audit -> rulebooks -> common and config
+ *   governance -> decisions -> facts and audit -> rulebooks -> common and config
  *
  * `auth/` (the guard and the principal) and `metrics/` are small shared services any feature module may use;
  * `database/` (data source, migrations) registers the entities of every module. `main.ts` and `app.factory.ts`
- * start the application and are imported only by tests. Type-only imports count: a type loop is a loop
- * (`tsPreCompilationDeps`).
+ * start the application and are imported only by tests; `app.module.ts` assembles the modules, governance included.
+ * Type-only imports count: a type loop is a loop (`tsPreCompilationDeps`).
  */
-
-/** Governance files that still live in src/rulebooks/ until `governance/` is split out of it. */
-const GOVERNANCE_IN_RULEBOOKS =
-  '^src/rulebooks/(rulebook-governance[^/]*|rulebook-quality-gate[^/]*|rulebook-static-analysis[^/]*|rulebook-diff[^/]*|rulebook[.]cli[^/]*)$';
 
 /** A rule that lets files under `from` import, inside src/, only the folders in `allowed`. */
 function onlyImports(name, comment, from, allowed, fromNot) {
@@ -53,11 +48,8 @@ module.exports = {
       'src/auth/ (guard, principal) is shared by every API module: it may import src/common/ and src/config/ only.',
       '^src/auth/', ['auth', 'common', 'config']),
     onlyImports('rulebooks-below-facts-and-decisions',
-      'src/rulebooks/ (types, file loader, schema, registry) may import src/common/ and src/config/ only. Only the governance files listed in GOVERNANCE_IN_RULEBOOKS may reach up.',
-      '^src/rulebooks/', ['rulebooks', 'common', 'config'], GOVERNANCE_IN_RULEBOOKS),
-    onlyImports('governance-in-rulebooks-transitional',
-      'TRANSITIONAL until governance/ is split out of src/rulebooks/: the governance files (lifecycle, quality gate, static analysis, diff, CLI) sit on top and may also import src/decisions/, src/facts/ and src/auth/, nothing else.',
-      GOVERNANCE_IN_RULEBOOKS, ['rulebooks', 'common', 'config', 'auth', 'decisions', 'facts']),
+      'src/rulebooks/ (types, file loader, schema, bundle importer, registry and its read model) may import src/common/ and src/config/ only.',
+      '^src/rulebooks/', ['rulebooks', 'common', 'config']),
     onlyImports('facts-below-decisions',
       'src/facts/ (FHIR R4 -> canonical facts) may import src/rulebooks/, src/common/ and src/config/ only (never decisions or audit).',
       '^src/facts/', ['facts', 'rulebooks', 'common', 'config']),
@@ -65,14 +57,24 @@ module.exports = {
       'src/audit/ may import src/rulebooks/, src/common/, src/config/, src/auth/ and src/database/ only (never decisions or facts).',
       '^src/audit/', ['audit', 'rulebooks', 'common', 'config', 'auth', 'database']),
     onlyImports('decisions-below-governance',
-      'src/decisions/ may import src/facts/, src/audit/, src/rulebooks/, src/common/, src/config/, src/metrics/ and src/auth/ only (never the governance files).',
+      'src/decisions/ may import src/facts/, src/audit/, src/rulebooks/, src/common/, src/config/, src/metrics/ and src/auth/ only (never src/governance/, which sits on top).',
       '^src/decisions/', ['decisions', 'facts', 'audit', 'rulebooks', 'common', 'config', 'metrics', 'auth']),
+    onlyImports('governance-on-top',
+      'src/governance/ (lifecycle, activation timeline, history, quality gate, static analysis, diff, rulebook CLI) sits on top: it may import src/decisions/, src/facts/, src/audit/, src/rulebooks/, src/common/, src/config/, src/auth/, src/metrics/ and src/database/.',
+      '^src/governance/', ['governance', 'decisions', 'facts', 'audit', 'rulebooks', 'common', 'config', 'auth', 'metrics', 'database']),
     {
       name: 'no-imports-of-governance',
-      comment: 'src/decisions/, src/facts/ and src/audit/ must not import the governance files of src/rulebooks/ (governance sits on top of them).',
+      comment: 'Nothing below governance imports src/governance/: only src/app.module.ts (which assembles the modules) and the tests do. Move what a lower module needs down (to src/rulebooks/ or src/common/).',
       severity: 'error',
-      from: { path: '^src/(decisions|facts|audit)/' },
-      to: { path: GOVERNANCE_IN_RULEBOOKS },
+      from: { path: '^src/', pathNot: ['^src/governance/', '^src/app[.]module[.]ts$', '[.]spec[.]ts$'] },
+      to: { path: '^src/governance/' },
+    },
+    {
+      name: 'rulebooks-through-the-read-model',
+      comment: 'Modules below governance read rulebooks through RulebookReadModel (src/rulebooks/rulebook-read-model.ts), never through the registry that loads it.',
+      severity: 'error',
+      from: { path: '^src/(decisions|facts|audit|health|metrics|auth)/' },
+      to: { path: '^src/rulebooks/rulebook-registry[.]service[.]ts$' },
     },
     {
       name: 'json-rules-engine-behind-adapter',

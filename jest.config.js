@@ -14,11 +14,10 @@ const swc = ['@swc/jest', {
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  // TypeScript (and the few ESM-only packages that CommonJS dependencies `require`, such as content-disposition
-  // under @fastify/static) are compiled by SWC: to ES modules where Jest loads them as ESM, to CommonJS where a
-  // CommonJS module requires them (Jest on Node 20 has no require(esm)).
-  transform: { '^.+\\.(ts|js)$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
+  // TypeScript is compiled by SWC (to ES modules, which Jest loads as ESM). No dependency is transformed: the
+  // ESM-only versions that CommonJS dependencies would `require` (Jest has no require(esm)) are pinned to CommonJS
+  // ones by `overrides` in package.json (content-disposition 2 under @fastify/static, cookie 1 under light-my-request).
+  transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/test/e2e/**/*.e2e-spec.ts'],
   testTimeout: 60000,

@@ -1,15 +1,17 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { verifyChain, type IntegrityReport, type SqlRunner } from '../src/audit/audit-chain.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres.js';
+import { verifyChain, type IntegrityReport } from '../src/audit/chain/chain-verification.js';
+import type { SqlRunner } from '../src/audit/chain/stored-record-hashes.js';
+import { reuseOrStartEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres.js';
 
 export const USAGE = `Usage: audit/verify [--from-seq N] [--to-seq N] [--from <RFC 3339>] [--to <RFC 3339>] [--expect-head <seq>:<chain hash>] [--json]
 
 Verifies Verdict's tamper-evident decision audit chain over a range (default: the whole chain) and names the first
 broken link: a changed record (record-altered), a removed one (record-deleted), one added after its time was sealed
-(record-inserted), an edited chain (link-broken, entry-missing). Connects to DATABASE_URL (else the embedded
-PostgreSQL under DATA_DIR) in a read-only session. --expect-head compares the chain with a head you kept elsewhere
-(printed by every run): a rewritten chain cannot match it.
+(record-inserted), an edited chain (link-broken, entry-missing). Connects to DATABASE_URL in a read-only session;
+without it, to the embedded PostgreSQL under DATA_DIR (default .data): the one a running Verdict started (found in
+DATA_DIR/embedded-postgres.json), else one started for this run. --expect-head compares the chain with a head you
+kept elsewhere (printed by every run): a rewritten chain cannot match it.
 
 Exit status: 0 intact, 1 broken, 2 usage or connection error.`;
 
@@ -60,7 +62,8 @@ function render(report: IntegrityReport, headMismatch: string | undefined): stri
 /**
  * `audit/verify`: see USAGE.
  * @param args the command-line arguments (without node and the script)
- * @param env the environment (`DATABASE_URL`, `DATA_DIR`)
+ * @param env the environment (`DATABASE_URL`; else `DATA_DIR`, whose running embedded PostgreSQL is reused, or one is
+ *   started for the run and stopped after it)
  * @param write where the report goes (stdout)
  * @returns the exit status: 0 intact, 1 broken
  * @throws Error for bad arguments or an unreachable database (exit status 2)
@@ -76,7 +79,7 @@ export async function verifyCommand(args: string[], env: NodeJS.ProcessEnv, writ
   }
   const opts = options(values);
   let embedded: EmbeddedDatabase | undefined;
-  const url = env.DATABASE_URL || (embedded = await startEmbeddedPostgres(env.DATA_DIR || '.data', () => undefined)).url;
+  const url = env.DATABASE_URL || (embedded = await reuseOrStartEmbeddedPostgres(env.DATA_DIR || '.data', () => undefined)).url;
   const client = new pg.Client({ connectionString: url, options: '-c TimeZone=UTC -c default_transaction_read_only=on' });
   try {
     await client.connect();

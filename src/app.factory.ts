@@ -9,6 +9,7 @@ import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { createLogger } from './app.logger.js';
+import { BEARER_SCHEME, withReusableParameters } from './common/api-docs.js';
 import { PinoNestLogger } from './common/pino-nest.logger.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app.config.js';
@@ -96,12 +97,12 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
     void reply.header('X-Request-Id', String(request.id));
   });
 
-  const document = SwaggerModule.createDocument(app, new DocumentBuilder()
+  const document = withReusableParameters(SwaggerModule.createDocument(app, new DocumentBuilder()
     .setTitle('Verdict')
     .setDescription('Clinical rules and decision service: explained, audited decisions from versioned rulebooks. Errors are RFC 9457 problem details.')
     .setVersion('1')
-    .addBearerAuth()
-    .build());
+    .addSecurity('bearer', BEARER_SCHEME)
+    .build()));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
 
   await app.init();

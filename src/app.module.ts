@@ -9,9 +9,9 @@ import { AuditModule } from './audit/audit.module.js';
 import { dataSourceOptions, SERVICE_ROLE } from './database/data-source.js';
 import { migrateDatabase } from './database/migrate-database.js';
 import { DecisionsModule } from './decisions/decisions.module.js';
+import { GovernanceModule } from './governance/governance.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { RulebookGovernanceModule } from './rulebooks/rulebook-governance.module.js';
 
 /**
  * The root module. Built from a validated configuration and a database URL (the embedded PostgreSQL's when no
@@ -35,7 +35,7 @@ export class AppModule {
         MetricsModule,
         DecisionsModule,
         AuditModule,
-        RulebookGovernanceModule,
+        GovernanceModule,
         HealthModule,
       ],
       providers: [

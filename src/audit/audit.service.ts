@@ -6,15 +6,16 @@ import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { DomainError } from '../common/domain-error.js';
 import { QueryParams } from '../common/query-params.js';
-import { RulebookRegistry } from '../rulebooks/rulebook-registry.service.js';
-import { verifyChain, type IntegrityReport, type SqlRunner } from './audit-chain.js';
-import {
-  csvHeader, csvLine, decisionExport, decisionSummary, fhirBundleEntry, fhirBundleOpening, FHIR_BUNDLE_CLOSING, type DecisionSummary,
-} from './audit-export.formats.js';
-import { AuditQueryRepository } from './audit-query.repository.js';
-import { encodeCursor, parseDecisionSearch, type ExportFormat } from './audit-search.query.js';
-import { DecisionAuditRepository } from './decision-audit.repository.js';
+import { RulebookReadModel } from '../rulebooks/rulebook-read-model.js';
+import { verifyChain, type IntegrityReport } from './chain/chain-verification.js';
+import type { SqlRunner } from './chain/stored-record-hashes.js';
+import { DecisionHistory } from './decision-history.js';
 import type { DecisionRecord } from './decision-record.js';
+import {
+  csvHeader, csvLine, csvOutcomeColumns, decisionExport, decisionSummary, fhirBundleEntry, fhirBundleOpening, FHIR_BUNDLE_CLOSING, type DecisionSummary,
+} from './search/audit-export.formats.js';
+import { AuditQueryRepository } from './search/audit-query.repository.js';
+import { encodeCursor, parseDecisionSearch, type DecisionSearch, type ExportFormat } from './search/audit-search.query.js';
 
 /** A page of the audit search. */
 export interface DecisionSearchPage {
@@ -71,8 +72,8 @@ export class AuditService {
 
   constructor(
     private readonly queries: AuditQueryRepository,
-    private readonly decisions: DecisionAuditRepository,
-    private readonly registry: RulebookRegistry,
+    private readonly decisions: DecisionHistory,
+    private readonly registry: RulebookReadModel,
     private readonly dataSource: DataSource,
   ) {}
 
@@ -137,7 +138,9 @@ export class AuditService {
   /**
    * Streams every decision of a search in the requested format to `reply` (a pg cursor read in batches of 250, with
    * back-pressure: memory stays flat however many decisions match). NDJSON carries each full decision with its
-   * explanation; CSV one summary line each (formula cells neutralized); `fhir` a Bundle of AuditEvents.
+   * explanation; CSV one summary line each (formula cells neutralized), the outcome both as one JSON cell and flattened
+   * into one `outcome.<path>` column per outcome path the searched rulebook versions declare; `fhir` a Bundle of
+   * AuditEvents.
    * @throws DomainError 400 for bad parameters, 429 `EXPORTS_BUSY` when two exports already run on this instance
    */
   async export(principal: Principal, query: Record<string, unknown>, requestId: string, path: string, reply: FastifyReply): Promise<void> {
@@ -156,6 +159,7 @@ export class AuditService {
     };
     try {
       const kind = format!;
+      const outcomeColumns = kind === 'csv' ? csvOutcomeColumns(this.versionsSearched(search).map((v) => v.document)) : [];
       const stream = await this.queries.streamSearch(search, kind === 'ndjson');
       // Wait for the first rows (or the end, or an error) before the status line, so a failing query is still a problem+json.
       await new Promise<void>((resolve, reject) => {
@@ -177,7 +181,7 @@ export class AuditService {
           count += 1;
           if (kind === 'ndjson') return callback(null, JSON.stringify(decisionExport(row)) + '\n');
           const summary = decisionSummary(row);
-          if (kind === 'csv') return callback(null, csvLine(summary));
+          if (kind === 'csv') return callback(null, csvLine(summary, outcomeColumns));
           const entry = fhirBundleEntry(summary, first);
           first = false;
           callback(null, entry);
@@ -186,7 +190,7 @@ export class AuditService {
           callback(null, kind === 'fhir' ? FHIR_BUNDLE_CLOSING : undefined);
         },
       });
-      if (kind === 'csv') encoder.push(csvHeader());
+      if (kind === 'csv') encoder.push(csvHeader(outcomeColumns));
       if (kind === 'fhir') encoder.push(fhirBundleOpening(bundleId, new Date().toISOString()));
       pipeline(stream.rows, encoder, (error) => {
         stream.release(error && !/premature close/i.test(error.message) ? error : undefined);
@@ -206,6 +210,12 @@ export class AuditService {
       done();
       throw error;
     }
+  }
+
+  /** The stored rulebook versions a search can match (its `rulebook` and `version` filters; none: every version). */
+  private versionsSearched(search: DecisionSearch) {
+    return this.registry.allVersions()
+      .filter((v) => (search.rulebook === undefined || v.key === search.rulebook) && (search.version === undefined || v.version === search.version));
   }
 
   /**

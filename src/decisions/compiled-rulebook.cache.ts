@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { compileFactCatalog, type CompiledFactCatalog } from '../facts/index.js';
-import { RulebookRegistry, type RulebookVersionView } from '../rulebooks/rulebook-registry.service.js';
+import { RulebookReadModel, type RulebookVersionView } from '../rulebooks/rulebook-read-model.js';
 import { compileRules, type CompiledRules } from './evaluation/index.js';
 
 /** A rulebook version ready to evaluate: its fact catalog and rules compiled once. */
@@ -21,7 +21,7 @@ export class CompiledRulebookCache implements OnModuleInit {
   private readonly logger = new Logger(CompiledRulebookCache.name);
   private readonly byHash = new Map<string, CompiledRulebook>();
 
-  constructor(private readonly registry: RulebookRegistry) {}
+  constructor(private readonly registry: RulebookReadModel) {}
 
   onModuleInit(): void {
     for (const view of this.registry.allVersions()) if (view.status === 'approved') this.get(view);

@@ -21,7 +21,7 @@ export function ruleInput(document: RulebookDocument, intake: FactIntake): Recor
  * (`missingFactDetails`, for the missing facts the intake could tell; a stale reading shows `reason: "stale"` and its
  * `effective` time), the FHIR resources left out with why (`ignoredResources`) and the patient the facts are about
  * (`patient`, `null` when none was identified). Members are built in their documented order, so the decision rebuilt
- * from the audit (`DecisionAuditRepository.findById`) is the same JSON.
+ * from the audit (`DecisionHistory.findById`) is the same JSON.
  */
 export function buildExplanation(document: RulebookDocument, intake: FactIntake, evaluation: Evaluation): DecisionRecord['explanation'] {
   const facts: Record<string, ExplainedFact> = {};

@@ -1,19 +1,15 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { type AuthenticatedRequest, RequireRoles } from '../auth/auth.guard.js';
 import { hasRole } from '../auth/principal.js';
 import type { DecisionRecord } from '../audit/decision-record.js';
+import { DecisionRecordDto } from '../audit/decision-record.dto.js';
+import { ApiCreated, ApiIdempotencyKey, ApiOk, ApiProblems } from '../common/api-docs.js';
 import type { RequestWithBodyHash } from '../common/request-body-hash.js';
 import { CreateDecisionDto } from './create-decision.dto.js';
 import { DecisionRequestPipe } from './decision-request.pipe.js';
 import { DecisionsService } from './decisions.service.js';
-
-const PROBLEM = { description: 'RFC 9457 problem details (application/problem+json)' };
-const DECISION = '{decisionId, rulebook: {key, version, contentHash}, verdict: {version, commit} (the Verdict build that decided; null for decisions '
-  + 'recorded before it was kept), outcome, explanation: {rules, facts, missingFacts, missingFactDetails: {fact: {reason (stale, status-not-accepted, '
-  + 'unreadable, reference-time-missing, not-in-supplied-data), detail, reference?, effective?, code?, rawValue?, rawUnit?, status?}}, '
-  + 'ignoredResources: [{reference, resourceType, reason, detail, fact?}], patient (or null)}, asOf, evaluatedAt, context}';
 
 /** `POST /v1/decisions` and `GET /v1/decisions/{id}` (contract "Decisions"). */
 @ApiTags('decisions')
@@ -30,11 +26,21 @@ export class DecisionsController {
       + 'A rulebook version that contradicts its own outcome policy on the input (overlapping score bands, a UNIQUE field set to two values) '
       + 'answers 409 RULEBOOK_DEFECT naming the version, the parameter or field and both rules, and decides nothing.' })
   @ApiBody({ type: CreateDecisionDto })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1-255 printable ASCII; replays the original response for the same body.' })
-  @ApiResponse({ status: 201, description: `The decision (Location: /v1/decisions/{id}); on replay, header Idempotent-Replayed: true. ${DECISION}` })
-  @ApiResponse({ status: 400, ...PROBLEM }) @ApiResponse({ status: 401, ...PROBLEM }) @ApiResponse({ status: 403, ...PROBLEM })
-  @ApiResponse({ status: 404, ...PROBLEM }) @ApiResponse({ status: 409, ...PROBLEM }) @ApiResponse({ status: 413, ...PROBLEM })
-  @ApiResponse({ status: 422, ...PROBLEM }) @ApiResponse({ status: 429, ...PROBLEM }) @ApiResponse({ status: 503, ...PROBLEM })
+  @ApiIdempotencyKey()
+  @ApiCreated(DecisionRecordDto, { description: 'The decision, recorded.', headers: {
+    Location: { description: '/v1/decisions/{decisionId}', schema: { type: 'string' } },
+    'Idempotent-Replayed': { description: '`true` when an Idempotency-Key replayed the original decision.', schema: { type: 'string', enum: ['true'] } },
+  } })
+  @ApiProblems(
+    { status: 400, description: 'The body breaks the request schema (`errors` points at each problem), malformed JSON, or an invalid Idempotency-Key.' },
+    401, 403,
+    { status: 404, description: 'No such rulebook, or no version of it evaluable at asOf (or the one asked for).' },
+    { status: 409, description: 'RULEBOOK_DEFECT (the version contradicts its own outcome policy), or IDEMPOTENCY_KEY_IN_USE.' },
+    413, 415,
+    { status: 422, description: 'Unusable facts or FHIR input (range, unit, ambiguous patient), or IDEMPOTENCY_KEY_REUSED with a different body.' },
+    429,
+    { status: 503, description: 'The audit database is unavailable: nothing was decided or recorded.' },
+  )
   async create(
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -54,8 +60,9 @@ export class DecisionsController {
   @Get(':decisionId')
   @RequireRoles('audit:read', 'decision:evaluate')
   @ApiOperation({ summary: 'Read a stored decision', description: 'Auditors read any decision; a workflow engine reads the decisions it created.' })
-  @ApiResponse({ status: 200, description: `The stored decision, in the shape POST returned: ${DECISION}` })
-  @ApiResponse({ status: 401, ...PROBLEM }) @ApiResponse({ status: 403, ...PROBLEM }) @ApiResponse({ status: 404, ...PROBLEM })
+  @ApiParam({ name: 'decisionId', description: 'Decision id (UUID).' })
+  @ApiOk(DecisionRecordDto, { description: 'The stored decision, in the shape POST returned.' })
+  @ApiProblems(401, 403, { status: 404, description: 'No such decision visible to this caller.' }, 429, 503)
   async read(@Req() request: AuthenticatedRequest, @Param('decisionId') decisionId: string): Promise<DecisionRecord> {
     return this.decisions.find(request.principal, decisionId, hasRole(request.principal, 'audit:read'));
   }

@@ -4,13 +4,12 @@ import { RulebooksModule } from '../rulebooks/rulebooks.module.js';
 import { CompiledRulebookCache } from './compiled-rulebook.cache.js';
 import { DecisionsController } from './decisions.controller.js';
 import { DecisionsService } from './decisions.service.js';
-import { ImpactSimulationService } from './impact-simulation.service.js';
 
 /** Decisions: evaluation (the only importer of json-rules-engine), explanation and the decisions API. */
 @Module({
   imports: [RulebooksModule, AuditModule],
   controllers: [DecisionsController],
-  providers: [DecisionsService, CompiledRulebookCache, ImpactSimulationService],
-  exports: [CompiledRulebookCache, ImpactSimulationService],
+  providers: [DecisionsService, CompiledRulebookCache],
+  exports: [CompiledRulebookCache],
 })
 export class DecisionsModule {}

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { DecisionAuditRepository } from '../audit/decision-audit.repository.js';
+import { DecisionHistory } from '../audit/decision-history.js';
 import type { DecisionRecord } from '../audit/decision-record.js';
+import { DecisionRecorder } from '../audit/decision-recorder.js';
 import type { Principal } from '../auth/principal.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUniqueViolation } from '../common/postgres-errors.js';
@@ -9,7 +10,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { verdictBuild, type VerdictBuild } from '../config/build-info.js';
 import { takeInFacts } from '../facts/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { RulebookRegistry } from '../rulebooks/rulebook-registry.service.js';
+import { RulebookReadModel } from '../rulebooks/rulebook-read-model.js';
 import { CompiledRulebookCache } from './compiled-rulebook.cache.js';
 import type { CreateDecisionDto } from './create-decision.dto.js';
 import { buildExplanation, ruleInput } from './decision-explanation.js';
@@ -52,9 +53,10 @@ export function requestHash(body: unknown): string {
 
 /**
  * Makes decisions: resolves the rulebook version (explicit, or active at `asOf`), takes in the facts (request and
- * FHIR R4), evaluates the compiled rules, and commits the audit record before anything is answered. Idempotency
- * keys are per caller: same key and body replays the stored decision, a different body is 422, a key still in
- * flight is 409.
+ * FHIR R4), evaluates the compiled rules, and commits the audit record (`DecisionRecorder`) before anything is
+ * answered; replays and `GET /v1/decisions/{id}` read it back through the audit's read model (`DecisionHistory`).
+ * Idempotency keys are per caller: same key and body replays the stored decision, a different body is 422, a key
+ * still in flight is 409.
  */
 @Injectable()
 export class DecisionsService {
@@ -63,9 +65,10 @@ export class DecisionsService {
   private readonly build: VerdictBuild;
 
   constructor(
-    private readonly registry: RulebookRegistry,
+    private readonly registry: RulebookReadModel,
     private readonly compiled: CompiledRulebookCache,
-    private readonly audit: DecisionAuditRepository,
+    private readonly recorder: DecisionRecorder,
+    private readonly history: DecisionHistory,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -138,18 +141,18 @@ export class DecisionsService {
   async find(principal: Principal, id: string, mayReadAll: boolean): Promise<DecisionRecord> {
     const notFound = new DomainError(404, 'DECISION_NOT_FOUND', 'Decision not found', `No decision ${id} is visible to you.`);
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw notFound;
-    const found = await this.audit.findById(id.toLowerCase());
+    const found = await this.history.findById(id.toLowerCase());
     if (!found || (!mayReadAll && found.caller !== principal.subject)) throw notFound;
     return found.record;
   }
 
   private async replay(principal: Principal, key: string, inputHash: string): Promise<DecisionResult | undefined> {
-    const stored = await this.audit.findIdempotencyKey(principal.subject, key);
+    const stored = await this.history.findIdempotencyKey(principal.subject, key);
     if (!stored) return undefined;
     if (stored.requestHash !== inputHash) {
       throw new DomainError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency key reused', 'This Idempotency-Key was used with a different request body.');
     }
-    const found = await this.audit.findById(stored.decisionId);
+    const found = await this.history.findById(stored.decisionId);
     if (!found) throw new Error(`idempotency key points at missing decision ${stored.decisionId}`);
     return { record: found.record, replayed: true };
   }
@@ -174,7 +177,7 @@ export class DecisionsService {
       context,
     };
     try {
-      await this.audit.insert(record, { caller: principal.subject, requestId, inputHash, idempotencyKey, rulebookStatus: view.status });
+      await this.recorder.record(record, { caller: principal.subject, requestId, inputHash, idempotencyKey, rulebookStatus: view.status });
     } catch (error) {
       if (isUniqueViolation(error)) throw error;
       // No audit record, no decision: whatever broke the write, the caller may retry.

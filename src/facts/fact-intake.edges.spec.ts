@@ -81,8 +81,8 @@ describe('blood pressure panels', () => {
   });
 
   it('reads a panel whose own code carries a second coding beside the LOINC panel code', () => {
-    const panel = { ...fixture('hl7-r4-examples/observation-example-bloodpressure.json'), subject };
-    panel.code = { coding: [{ system: SNOMED, code: '75367002' }, ...panel.code.coding] };
+    const example = fixture('hl7-r4-examples/observation-example-bloodpressure.json');
+    const panel = { ...example, subject, code: { coding: [{ system: SNOMED, code: '75367002' }, ...example.code.coding] } };
     expect(intake([patient(), panel]).facts.systolicBp?.value).toBe(107);
   });
 });

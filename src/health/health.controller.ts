@@ -3,7 +3,9 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.guard.js';
-import { RulebookRegistry } from '../rulebooks/rulebook-registry.service.js';
+import { ApiOk, ApiProblems } from '../common/api-docs.js';
+import { RulebookReadModel } from '../rulebooks/rulebook-read-model.js';
+import { LivenessDto, ReadinessDto } from './health.dto.js';
 
 /** Liveness and readiness probes (contract "Conventions"), no token needed. */
 @ApiTags('health')
@@ -14,20 +16,24 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly dataSource: DataSource,
-    private readonly registry: RulebookRegistry,
+    private readonly registry: RulebookReadModel,
   ) {}
 
   @Get('live')
   @Public()
   @ApiOperation({ summary: '200 while the process runs' })
-  live(): { status: 'ok' } {
+  @ApiOk(LivenessDto, { description: 'The process runs.' })
+  live(): LivenessDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @Public()
-  @HealthCheck()
+  // Terminus' own OpenAPI text would document the 503 as JSON; it leaves through the problem filter as problem+json.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: '200 once the database is reachable, migrations are applied and the active rulebooks are loaded; else 503' })
+  @ApiOk(ReadinessDto, { description: 'Ready: every indicator is up.' })
+  @ApiProblems({ status: 503, description: 'Not ready: the database is unreachable, migrations are pending or the rulebooks are not loaded.' })
   ready() {
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 2000 }),

@@ -1,7 +1,9 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { Registry } from 'prom-client';
 import { RequireRoles } from '../auth/auth.guard.js';
+import { ApiOkMedia, ApiProblems } from '../common/api-docs.js';
 import { MetricsService } from './metrics.service.js';
 
 /** `GET /metrics`: Prometheus exposition for operators (role `admin`; scrapers send a bearer token). */
@@ -14,6 +16,8 @@ export class MetricsController {
   @Get()
   @RequireRoles('admin')
   @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiOkMedia('The metrics in the Prometheus text exposition format 0.0.4.', { [Registry.PROMETHEUS_CONTENT_TYPE]: { type: 'string' } })
+  @ApiProblems(401, 403, 429)
   async scrape(@Res() reply: FastifyReply): Promise<void> {
     const { contentType, body } = await this.metrics.exposition();
     await reply.header('content-type', contentType).send(body);

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
-import { RULEBOOK_CHANGE_CHANNEL, RulebookRegistry } from './rulebook-registry.service.js';
+import { RULEBOOK_CHANGE_CHANNEL } from './rulebook-change-channel.js';
+import { RulebookRegistry } from './rulebook-registry.service.js';
 
 const FIRST_RECONNECT_MS = 250;
 const MAX_RECONNECT_MS = 10_000;

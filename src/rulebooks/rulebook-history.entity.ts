@@ -1,5 +1,21 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { RulebookHistoryAction } from './rulebook-governance.types.js';
+
+/**
+ * What the governance history records: the transitions of the lifecycle (draft -> in_review -> approved -> active ->
+ * retired, or rejected from review), draft edits, activations (now, scheduled, rollback), scheduled activations
+ * superseded by a later governance decision, and the bundled imports.
+ */
+export type RulebookHistoryAction =
+  | 'import'
+  | 'create'
+  | 'update'
+  | 'submit'
+  | 'approve'
+  | 'reject'
+  | 'activate'
+  | 'rollback'
+  | 'retire'
+  | 'supersede';
 
 /**
  * One entry of the governance history of a rulebook: a transition (`outcome: done`) or a refused attempt

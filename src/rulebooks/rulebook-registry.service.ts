@@ -1,24 +1,10 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import semver from 'semver';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
-import { contentHash } from '../common/canonical-json.js';
 import { DomainError } from '../common/domain-error.js';
-import { readRulebookDirectory } from './rulebook-file.loader.js';
+import { RulebookBundleImporter } from './rulebook-bundle.importer.js';
+import { RulebookReadModel, type RulebookVersionView } from './rulebook-read-model.js';
 import type { RulebookVersionStatus } from './rulebook-version.entity.js';
 import type { RulebookDocument, RulebookKind } from './rulebook.types.js';
-
-/** A stored rulebook version as the rest of Verdict sees it (the read model this module exports). */
-export interface RulebookVersionView {
-  key: string;
-  version: string;
-  kind: RulebookKind;
-  status: RulebookVersionStatus;
-  contentHash: string;
-  provenance: string;
-  document: RulebookDocument;
-}
 
 /** A period of the activation timeline in memory: `version` is active from `fromMs` (inclusive) to `untilMs` (exclusive). */
 export interface TimelinePeriod {
@@ -29,39 +15,24 @@ export interface TimelinePeriod {
   untilMs: number;
 }
 
-/** The NOTIFY channel on which every committed rulebook change is announced (payload: `{"key": …}`). */
-export const RULEBOOK_CHANGE_CHANNEL = 'verdict_rulebook_change';
-
-/** Thrown at start when a bundled file differs from the stored version with the same key and version. */
-export class ImmutableVersionError extends Error {
-  constructor(file: string, key: string, version: string, stored: string, found: string) {
-    super(`Rulebook ${key}@${version} in ${file} differs from the stored version (stored ${stored}, file ${found}). ` +
-      'Versions are immutable: give the changed file a new version number.');
-    this.name = 'ImmutableVersionError';
-  }
-}
-
 const EVALUABLE: ReadonlySet<RulebookVersionStatus> = new Set(['approved']);
 
 /**
- * The rulebook registry: imports the bundled rulebooks at start, keeps every stored version and the activation
- * timeline (`rulebook_active_period`) in memory, and answers "which version evaluates this request" without touching
- * the database: the decision hot path never reads the database to pick a version.
- *
- * Start-up import (one transaction, serialized across instances by an advisory lock): each `rulebooks/<key>/<semver>.json`
- * is validated, hashed (sha256 of RFC 8785 canonical JSON) and stored as an `approved` version with provenance
- * `bundled`; a file whose hash differs from the stored version with the same key and version stops the start; the
- * highest bundled version of a key with no activation becomes active (effective since always). Each step is written
- * to the governance history.
+ * The rulebook registry: loads every stored version and the activation timeline (`rulebook_active_period`) into
+ * memory and answers, as the `RulebookReadModel` it implements, "which version evaluates this request" without
+ * touching the database. At start it first has the bundled rulebooks imported (`RulebookBundleImporter`).
  *
  * Freshness: `refresh()` reloads everything and swaps it in at once (so a request sees one consistent snapshot). It
  * is called after every governance change on this instance, on every NOTIFY on `verdict_rulebook_change` from any
  * instance, and by the periodic check (`RulebookChangeListener`). A scheduled activation needs no refresh at its
  * instant: the whole timeline, future periods included, is in memory, so a request whose `asOf` is at or after
  * `effectiveFrom` gets the new version exactly from that millisecond on.
+ *
+ * Only `rulebooks/` and governance (which refreshes it after a change) use this class; every other module injects
+ * `RulebookReadModel`.
  */
 @Injectable()
-export class RulebookRegistry implements OnModuleInit {
+export class RulebookRegistry implements RulebookReadModel, OnModuleInit {
   private readonly logger = new Logger(RulebookRegistry.name);
   private versions = new Map<string, Map<string, RulebookVersionView>>();
   /** Per key, the periods of the timeline, latest first. */
@@ -73,77 +44,18 @@ export class RulebookRegistry implements OnModuleInit {
 
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly importer: RulebookBundleImporter,
   ) {}
 
+  /** Imports the bundled rulebooks, then loads the registry: the application starts with every version in memory. */
   async onModuleInit(): Promise<void> {
-    await this.importBundled();
+    await this.importer.importBundled();
     await this.refresh();
   }
 
   /** True once the versions and activations are loaded (readiness). */
   isLoaded(): boolean {
     return this.loaded;
-  }
-
-  /**
-   * Imports the bundled rulebook files into the database.
-   * @throws RulebookFileError for an invalid file, ImmutableVersionError for a changed version
-   */
-  async importBundled(): Promise<void> {
-    const files = readRulebookDirectory(this.config.rulebooksDir);
-    const changed = new Set<string>();
-    await this.dataSource.transaction(async (em) => {
-      await em.query(`SELECT pg_advisory_xact_lock(hashtext('verdict:rulebook-import'))`);
-      for (const file of files) {
-        const doc = file.document;
-        const hash = contentHash(doc);
-        const stored = (await em.query(`SELECT content_hash FROM rulebook_version WHERE rulebook_key = $1 AND version = $2`, [doc.key, doc.version])) as { content_hash: string }[];
-        if (stored.length > 0) {
-          if (stored[0].content_hash !== hash) throw new ImmutableVersionError(file.path, doc.key, doc.version, stored[0].content_hash, hash);
-          continue;
-        }
-        await em.query(`INSERT INTO rulebook (key, kind, title) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`, [doc.key, doc.kind, doc.title]);
-        await em.query(
-          `INSERT INTO rulebook_version (id, rulebook_key, version, status, content, content_hash, provenance, created_by)
-           VALUES ($1, $2, $3, 'approved', $4, $5, 'bundled', 'bundled')`,
-          [randomUUID(), doc.key, doc.version, JSON.stringify(doc), hash],
-        );
-        await em.query(
-          `INSERT INTO rulebook_history (rulebook_key, version, action, outcome, actor, role, to_status, content_hash, comment)
-           VALUES ($1, $2, 'import', 'done', 'bundled', 'system', 'approved', $3, $4)`,
-          [doc.key, doc.version, hash, `bundled file ${file.path}`],
-        );
-        changed.add(doc.key);
-        this.logger.log(`imported bundled rulebook ${doc.key}@${doc.version} (${hash})`);
-      }
-      const highest = new Map<string, string>();
-      for (const file of files) {
-        const current = highest.get(file.document.key);
-        if (!current || semver.gt(file.document.version, current)) highest.set(file.document.key, file.document.version);
-      }
-      for (const [key, version] of highest) {
-        const active = (await em.query(`SELECT 1 FROM rulebook_active_period WHERE rulebook_key = $1 LIMIT 1`, [key])) as unknown[];
-        if (active.length > 0) continue;
-        const [activation] = (await em.query(
-          `INSERT INTO rulebook_activation (rulebook_key, version, effective_from, activated_by, comment)
-           VALUES ($1, $2, '-infinity', 'bundled', 'highest bundled version of a rulebook with no active version') RETURNING id`,
-          [key, version],
-        )) as { id: string }[];
-        await em.query(
-          `INSERT INTO rulebook_active_period (rulebook_key, valid_from, valid_until, version, activation_id) VALUES ($1, '-infinity', 'infinity', $2, $3)`,
-          [key, version, activation.id],
-        );
-        await em.query(
-          `INSERT INTO rulebook_history (rulebook_key, version, action, outcome, actor, role, from_status, to_status, effective_from)
-           VALUES ($1, $2, 'activate', 'done', 'bundled', 'system', 'approved', 'active', '-infinity')`,
-          [key, version],
-        );
-        changed.add(key);
-        this.logger.log(`activated bundled rulebook ${key}@${version}`);
-      }
-      for (const key of changed) await em.query(`SELECT pg_notify($1, $2)`, [RULEBOOK_CHANGE_CHANNEL, JSON.stringify({ key })]);
-    });
   }
 
   /**

@@ -1,5 +1,6 @@
 // The database of the audit seed and benchmark: DATABASE_URL when set, else database verdict_audit_bench on the
-// embedded PostgreSQL under DATA_DIR (default .data), created when missing.
+// embedded PostgreSQL under DATA_DIR (default .data: the one a running Verdict started, else one started here),
+// created when missing.
 import { resolve } from 'node:path';
 import pg from 'pg';
 
@@ -9,8 +10,8 @@ import pg from 'pg';
  */
 export async function benchDatabaseUrl(log) {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
-  const { startEmbeddedPostgres } = await import('../../dist/src/database/embedded-postgres.js');
-  const embedded = await startEmbeddedPostgres(resolve(process.env.DATA_DIR ?? '.data'), log);
+  const { reuseOrStartEmbeddedPostgres } = await import('../../dist/src/database/embedded-postgres.js');
+  const embedded = await reuseOrStartEmbeddedPostgres(resolve(process.env.DATA_DIR ?? '.data'), log);
   const url = new URL(embedded.url);
   const admin = new pg.Client({ connectionString: embedded.url });
   await admin.connect();

@@ -38,7 +38,7 @@ if (!Number.isInteger(total) || total < 1 || !Number.isInteger(months) || months
 
 const { migrateDatabase } = await import('../../dist/src/database/migrate-database.js');
 const { createDataSource } = await import('../../dist/src/database/data-source.js');
-const { RulebookRegistry } = await import('../../dist/src/rulebooks/rulebook-registry.service.js');
+const { RulebookBundleImporter } = await import('../../dist/src/rulebooks/rulebook-bundle.importer.js');
 const { loadAppConfig } = await import('../../dist/src/config/app.config.js');
 const { readRulebookDirectory } = await import('../../dist/src/rulebooks/rulebook-file.loader.js');
 const { compileFactCatalog, takeInFacts } = await import('../../dist/src/facts/index.js');
@@ -46,7 +46,7 @@ const { compileRules, evaluate } = await import('../../dist/src/decisions/evalua
 const { buildExplanation, ruleInput } = await import('../../dist/src/decisions/decision-explanation.js');
 const { contentHash } = await import('../../dist/src/common/canonical-json.js');
 const { auditRecordHash, rulesDigest, factsDigest, instant } = await import('../../dist/src/audit/audit-record-hash.js');
-const { sealBatch } = await import('../../dist/src/audit/audit-chain.js');
+const { sealBatch } = await import('../../dist/src/audit/chain/chain-sealing.js');
 
 // A small deterministic PRNG (mulberry32) so two runs with the same --seed generate the same data shape.
 let state = Number(values.seed) >>> 0;
@@ -68,7 +68,7 @@ try {
   const config = loadAppConfig({ ...process.env, DATABASE_URL: url });
   const dataSource = createDataSource(url, 1);
   await dataSource.initialize();
-  await new RulebookRegistry(dataSource, config).importBundled();
+  await new RulebookBundleImporter(dataSource, config).importBundled();
   await dataSource.destroy();
 
   const clients = [new pg.Client({ connectionString: url, options: '-c TimeZone=UTC' }), new pg.Client({ connectionString: url, options: '-c TimeZone=UTC' })];

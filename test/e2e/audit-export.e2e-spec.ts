@@ -13,6 +13,34 @@ function text(req: request.Test): request.Test {
   });
 }
 
+/** Parses an RFC 4180 CSV text (quoted cells, doubled quotes, CRLF-terminated lines) into rows of cells. */
+function parseCsv(csv: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < csv.length; i += 1) {
+    const c = csv[i];
+    if (quoted) {
+      if (c !== '"') cell += c;
+      else if (csv[i + 1] === '"') cell += csv[++i];
+      else quoted = false;
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && csv[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      [row, cell, i] = [[], '', i + 1];
+    } else {
+      cell += c;
+    }
+  }
+  return rows;
+}
+
 describe('GET /v1/audit/decisions/export', () => {
   let t: TestApp;
   const ids: string[] = [];
@@ -42,13 +70,39 @@ describe('GET /v1/audit/decisions/export', () => {
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     const body = res.body as string;
     const lines = body.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('decisionId,evaluatedAt,asOf,caller,requestId,rulebookKey,rulebookVersion,contentHash,rulebookStatusAtDecision,patientRef,encounterRef,workflowInstanceId,sourceEventId,outcome,firedRules,idempotencyKey,recordHash,verdictVersion,verdictCommit');
+    // After the outcome's JSON cell, one column per outcome leaf path of the stored versions (here every bundled one), sorted.
+    expect(lines[0]).toBe('decisionId,evaluatedAt,asOf,caller,requestId,rulebookKey,rulebookVersion,contentHash,rulebookStatusAtDecision,patientRef,encounterRef,workflowInstanceId,sourceEventId,outcome'
+      + ',outcome.acuity,outcome.acuityAtLeast,outcome.dangerZoneVitals,outcome.eligible,outcome.news2.missing,outcome.news2.riskBand,outcome.news2.riskBandAtLeast,outcome.news2.score,outcome.reasons,outcome.requirements,outcome.undetermined'
+      + ',firedRules,idempotencyKey,recordHash,verdictVersion,verdictCommit');
     expect(lines).toHaveLength(4);
     expect(body).toContain(`"'=HYPERLINK(""http://evil"")"`);
     expect(body).toContain(`'+1-555`);
     expect(body).toContain(`'@SUM(A1)`);
     expect(body).toContain(`'-2+3`);
     for (const line of lines.slice(1)) expect(line.split(',').every((cell) => !/^"?[=+\-@]/.test(cell))).toBe(true);
+  });
+
+  it('flattens the outcome into one column per outcome path of the searched versions, beside its JSON cell', async () => {
+    const res = await text(request(t.server).get('/v1/audit/decisions/export')
+      .query({ format: 'csv', rulebook: 'ed-triage', version: '1.1.0', sort: 'evaluatedAt' }).set(AUDITOR)).expect(200);
+    const [header, ...rows] = parseCsv(res.body as string);
+    expect(header.slice(header.indexOf('outcome') + 1, header.indexOf('firedRules'))).toEqual(['outcome.acuity', 'outcome.acuityAtLeast',
+      'outcome.dangerZoneVitals', 'outcome.news2.missing', 'outcome.news2.riskBand', 'outcome.news2.riskBandAtLeast', 'outcome.news2.score',
+      'outcome.reasons', 'outcome.undetermined']);
+    expect(rows).toHaveLength(3);
+    const first = Object.fromEntries(header.map((name, i) => [name, rows[0][i]]));
+    const stored = (await request(t.server).get(`/v1/decisions/${ids[0]}`).set(AUDITOR).expect(200)).body;
+    expect(first.decisionId).toBe(ids[0]);
+    expect(JSON.parse(first.outcome)).toEqual(stored.outcome);
+    // A string as itself, a number, boolean or list as JSON, null as an empty cell.
+    const cell = (value: unknown) => (value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value));
+    for (const path of ['acuity', 'acuityAtLeast', 'dangerZoneVitals', 'news2.riskBand', 'news2.riskBandAtLeast', 'news2.score']) {
+      const value = path.split('.').reduce<unknown>((o, key) => (o as Record<string, unknown>)[key], stored.outcome);
+      expect(first[`outcome.${path}`]).toBe(cell(value));
+    }
+    expect(first['outcome.news2.riskBand']).toBe('high');
+    expect(JSON.parse(first['outcome.reasons'])).toEqual(stored.outcome.reasons);
+    expect(JSON.parse(first['outcome.news2.missing'])).toEqual(stored.outcome.news2.missing);
   });
 
   it('exports a FHIR R4 Bundle of AuditEvents that validates against the official R4 JSON schema', async () => {

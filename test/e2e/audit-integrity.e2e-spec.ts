@@ -1,7 +1,7 @@
 import pg from 'pg';
 import request from 'supertest';
 import { verifyCommand } from '../../audit/verify-command.js';
-import { AuditChainSealer } from '../../src/audit/audit-chain.sealer.js';
+import { AuditChainSealer } from '../../src/audit/chain/audit-chain.sealer.js';
 import { AUDITOR, decide, HIGH_RISK_ADULT, WELL_ADULT } from '../support/audit-decisions.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 

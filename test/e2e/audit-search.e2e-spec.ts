@@ -109,7 +109,7 @@ describe('GET /v1/audit/decisions and /v1/audit/decisions/{id}', () => {
     });
     expect(res.body.explanation.rules.length).toBeGreaterThan(0);
     expect(res.body.explanation.facts.respiratoryRate).toMatchObject({ value: 26, source: 'request' });
-    await t.app.get((await import('../../src/audit/audit-chain.sealer.js')).AuditChainSealer).sealPending({ marginMs: 0 });
+    await t.app.get((await import('../../src/audit/chain/audit-chain.sealer.js')).AuditChainSealer).sealPending({ marginMs: 0 });
     const sealed = await request(t.server).get(`/v1/audit/decisions/${ids.a1}`).set(AUDITOR).expect(200);
     expect(sealed.body.integrity.chain).toMatchObject({ seq: expect.any(Number), chainHash: expect.stringMatching(/^sha256:/) });
     await request(t.server).get('/v1/audit/decisions/00000000-0000-4000-8000-000000000000').set(AUDITOR).expect(404);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import request from 'supertest';
-import { AuditChainSealer } from '../../src/audit/audit-chain.sealer.js';
+import { AuditChainSealer } from '../../src/audit/chain/audit-chain.sealer.js';
 import { auditEventBundleProblems } from '../support/fhir-audit-event-validator.js';
 import { approvedVersion, AUDITOR, bundled, ENGINE } from '../support/governance.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { type CliIo, runRulebookCli } from '../../src/rulebooks/rulebook.cli.js';
+import { type CliIo, runRulebookCli } from '../../src/governance/rulebook.cli.js';
 import { stricterTriage } from '../support/governance.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { type CliIo, runRulebookCli } from '../../src/rulebooks/rulebook.cli.js';
+import { type CliIo, runRulebookCli } from '../../src/governance/rulebook.cli.js';
 import type { RulebookDocument } from '../../src/rulebooks/rulebook.types.js';
 import { ADMIN, AUTHOR, bundled, ENGINE, NORMAL_ADULT, versionPath } from '../support/governance.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
