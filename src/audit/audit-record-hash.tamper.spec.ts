@@ -1,5 +1,6 @@
 import {
-  auditRecordHash, factsDigest, rulesDigest, type DecisionRowContent, type FactRowContent, type RuleRowContent,
+  auditRecordHash, decisionRowContent, factRowContent, factsDigest, ruleRowContent, rulesDigest, type DecisionRowContent, type FactRowContent,
+  type RuleRowContent,
 } from './audit-record-hash.js';
 
 /**
@@ -86,5 +87,41 @@ describe('record hash: every rule and fact column is bound', () => {
 describe('record hash: independent of the order rows are read in', () => {
   it('hashes rules and facts in ordinal order whatever order the database returns them in', () => {
     expect(hashOf(DECISION, [...RULE_ROWS].reverse(), [...FACT_ROWS].reverse())).toBe(ORIGINAL);
+  });
+});
+
+describe('reading stored rows back (node-postgres types) for verification', () => {
+  it('reads every decision column as written, so a verifier hashes what the writer hashed', () => {
+    const row = {
+      id: DECISION.id, evaluated_at: new Date(DECISION.evaluatedAt), caller: DECISION.caller, request_id: DECISION.requestId,
+      rulebook_key: DECISION.rulebookKey, rulebook_version: DECISION.rulebookVersion, content_hash: DECISION.contentHash,
+      rulebook_status: DECISION.rulebookStatus, as_of: new Date(DECISION.asOf), workflow_instance_id: DECISION.workflowInstanceId,
+      source_event_id: DECISION.sourceEventId, patient_ref: DECISION.patientRef, encounter_ref: DECISION.encounterRef, outcome: DECISION.outcome,
+      input_hash: DECISION.inputHash, idempotency_key: DECISION.idempotencyKey, verdict_version: DECISION.verdictVersion,
+      verdict_commit: DECISION.verdictCommit, fact_patient_ref: DECISION.factPatientRef, ignored_resources: DECISION.ignoredResources,
+    };
+    expect(decisionRowContent(row)).toStrictEqual(DECISION);
+  });
+
+  it('reads NULL and absent later columns of a decision as null', () => {
+    const read = decisionRowContent({ id: DECISION.id, evaluated_at: new Date(DECISION.evaluatedAt), caller: 'c', request_id: 'r', rulebook_key: 'k',
+      rulebook_version: '1.0.0', content_hash: 'h', rulebook_status: null, as_of: new Date(DECISION.asOf), workflow_instance_id: null,
+      source_event_id: null, patient_ref: null, encounter_ref: null, outcome: null, input_hash: 'i', idempotency_key: null });
+    expect(read).toMatchObject({ rulebookStatus: null, workflowInstanceId: null, sourceEventId: null, patientRef: null, encounterRef: null, outcome: null,
+      idempotencyKey: null, verdictVersion: null, verdictCommit: null, factPatientRef: null, ignoredResources: null });
+  });
+
+  it('reads every rule and fact column as written', () => {
+    const [rule] = RULE_ROWS;
+    expect(ruleRowContent({ ordinal: String(rule.ordinal), name: rule.name, stage: String(rule.stage), priority: String(rule.priority), fired: rule.fired,
+      event: rule.event, conditions: rule.conditions })).toStrictEqual(rule);
+    expect(ruleRowContent({ ordinal: '1', name: 'n', stage: '1', priority: '1', fired: false })).toStrictEqual(
+      { ordinal: 1, name: 'n', stage: 1, priority: 1, fired: false, event: null, conditions: null });
+    const [fact, missing] = FACT_ROWS;
+    const stored = (f: FactRowContent) => ({ ordinal: String(f.ordinal), name: f.name, value: f.value, unit: f.unit, source: f.source, reference: f.reference,
+      code: f.code, effective: f.effective === null ? null : new Date(f.effective), raw_value: f.rawValue, raw_unit: f.rawUnit, status: f.status,
+      missing_reason: f.missingReason, missing_detail: f.missingDetail });
+    expect(factRowContent(stored(fact))).toStrictEqual(fact);
+    expect(factRowContent(stored(missing))).toStrictEqual(missing);
   });
 });

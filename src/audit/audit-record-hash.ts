@@ -95,7 +95,7 @@ export function rulesDigest(rules: RuleRowContent[]): string {
 
 /** The members of `fields` whose value is neither null nor undefined (the later additions to the hashed content). */
 function whenPresent(fields: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== undefined));
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v != null)); // != null: neither null nor undefined
 }
 
 /** `sha256:<hex>` content hash of the fact rows (in ordinal order). */
