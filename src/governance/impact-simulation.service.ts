@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DecisionHistory } from '../audit/decision-history.js';
 import { RulebookReadModel } from '../rulebooks/rulebook-read-model.js';
 import type { RulebookDocument } from '../rulebooks/rulebook.types.js';
-import { ImpactSimulation, outcomePaths, type ImpactReport } from './impact-simulation.js';
+import { outcomePaths } from '../rulebooks/rulebook-outcome-paths.js';
+import { ImpactSimulation, type ImpactReport } from './impact-simulation.js';
 
 /** Which audited decisions to replay: `evaluated_at` in [from, to) (either bound optional), the newest `last`. */
 export interface SimulationWindow {

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../common/project-root.js';
 import type { RulebookDocument } from '../rulebooks/rulebook.types.js';
-import { ImpactSimulation, outcomePaths, outcomeValue, replayFacts, type StoredFact } from './impact-simulation.js';
+import { outcomePaths, outcomeValue } from '../rulebooks/rulebook-outcome-paths.js';
+import { ImpactSimulation, replayFacts, type StoredFact } from './impact-simulation.js';
 
 const triage = (): RulebookDocument =>
   JSON.parse(readFileSync(join(projectRoot(), 'rulebooks', 'ed-triage', '1.0.0.json'), 'utf8')) as RulebookDocument;

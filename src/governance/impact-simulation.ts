@@ -64,9 +64,6 @@ export function replayFacts(candidate: RulebookDocument, facts: readonly StoredF
   return input;
 }
 
-// Where outcome paths are read, for the callers and specs that take them from here.
-export { outcomePaths, outcomeValue };
-
 const ABSENT = '\u0000absent';
 const same = (a: unknown, b: unknown): boolean =>
   (a === undefined ? ABSENT : canonicalJson(a)) === (b === undefined ? ABSENT : canonicalJson(b));
