@@ -6,7 +6,8 @@
  * - Scope: fact derivation (`src/facts/`), rule evaluation and the outcome policy (`src/decisions/evaluation/`), and
  *   the audit record hash and chain verification (`src/audit/audit-record-hash.ts`, `src/audit/chain/chain-verification.ts`).
  * - Jest runs as native ES modules: Node gets `--experimental-vm-modules` through `testRunnerNodeArgs`, and the
- *   mutation Jest config (`jest.mutation.config.js`) runs the unit specs only (no database).
+ *   mutation Jest config (`jest.mutation.config.js`) runs the unit specs only (no e2e; the chain verification spec
+ *   creates its own PostgreSQL database).
  * - `enableFindRelatedTests` makes Jest load only the spec files that import the mutated file (loading all of them
  *   costs ~10 s per mutant in ESM mode); `coverageAnalysis: perTest` then runs only the tests that reach the mutant; the TypeScript checker discards mutants
  *   that do not compile; `ignoreStatic` skips mutants in module-level constants (they would need every test).

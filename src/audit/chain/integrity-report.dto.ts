@@ -51,6 +51,16 @@ export class ChainLinkDto {
   chainHash!: string;
 }
 
+/** The link the verification started from. */
+export class IntegrityAnchorDto implements Readonly<IntegrityReport['anchor']> {
+  @ApiProperty({ example: 1041, description: 'fromSeq − 1 (0: the range starts at the first link).' })
+  seq!: number;
+
+  @ApiProperty({ type: String, nullable: true, example: 'sha256:' + '0'.repeat(64),
+    description: 'Its chain hash (the genesis hash at 0); null when that link is missing (an entry-missing finding; the first link of the range is then not judged).' })
+  chainHash!: string | null;
+}
+
 /** How much was verified. */
 export class IntegrityCheckedDto implements Readonly<IntegrityReport['checked']> {
   @ApiProperty({ description: 'Chain links verified.' })
@@ -68,8 +78,8 @@ export class IntegrityReportDto implements IntegrityReport {
   @ApiProperty({ type: IntegrityRangeDto })
   range!: IntegrityRangeDto;
 
-  @ApiProperty({ type: ChainLinkDto, description: 'The chain hash the verification started from (the link before the range, or the genesis hash).' })
-  anchor!: ChainLinkDto;
+  @ApiProperty({ type: IntegrityAnchorDto, description: 'The chain hash the verification started from (the link before the range, or the genesis hash).' })
+  anchor!: IntegrityAnchorDto;
 
   @ApiProperty({ type: ChainLinkDto, nullable: true, description: 'The last verified link: compare with a copy kept elsewhere to detect a rewritten chain.' })
   head!: ChainLinkDto | null;
