@@ -1,16 +1,19 @@
 import rateLimit from '@fastify/rate-limit';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { createHash, randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import { LogController } from 'fastify';
+import { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { createLogger } from './app.logger.js';
 import { BEARER_SCHEME, withReusableParameters } from './common/api-docs.js';
 import { PinoNestLogger } from './common/pino-nest.logger.js';
+import { sendProblem } from './common/problem.filter.js';
+import { registerJsonBodyParser, registerRequestTextGuard } from './common/request-guards.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app.config.js';
 import { DomainError } from './common/domain-error.js';
@@ -30,9 +33,11 @@ function requestId(req: IncomingMessage): string {
 }
 
 /**
- * Builds the Verdict application exactly as it serves: Fastify (body limit 1 MiB, request ids), pino logs, global
- * validation and problem+json errors (Fastify's own parser errors included), OpenAPI at `/openapi.json` and Swagger
- * UI at `/docs`. Used by `main.ts` and by the e2e tests, so both run the same stack.
+ * Builds the Verdict application exactly as it serves: Fastify (body limit 1 MiB, request ids), pino logs, the input
+ * guards (JSON bodies only, parsed safely, nesting limited to `JSON_MAX_DEPTH`; U+0000 and lone surrogates refused in
+ * bodies, paths, queries and stored headers: README "Input limits"), global validation and problem+json errors
+ * (Fastify's own router and parser errors included), OpenAPI at `/openapi.json` and Swagger UI at `/docs`. Used by
+ * `main.ts` and by the e2e tests, so both run the same stack.
  *
  * @param config validated configuration
  * @param databaseUrl the PostgreSQL to use
@@ -44,13 +49,22 @@ function requestId(req: IncomingMessage): string {
 export async function createApp(config: AppConfig, databaseUrl: string, options: { logs?: boolean; logger?: Logger } = {}): Promise<NestFastifyApplication> {
   warmUpFhirValidator();
   const logger = options.logger ?? createLogger(config, { silent: options.logs === false });
+  const routerLogger = new NestLogger('FastifyRouter');
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES, genReqId: requestId, requestIdHeader: false, trustProxy: true, loggerInstance: logger,
     // Access logs only at debug/trace: at info they would double the log volume of a busy decision service.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
+    // What the router refuses before any route runs (a URL that does not decode, a path parameter over 100
+    // characters) leaves as problem+json too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      void reply.header('X-Request-Id', String(request.id));
+      sendProblem(error, request, reply, routerLogger);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
     logger: new PinoNestLogger(logger),
+    // Nest's parsers (JSON, URL-encoded forms) are replaced by registerJsonBodyParser below.
+    bodyParser: false,
   });
   app.useGlobalPipes(createValidationPipe());
 
@@ -74,6 +88,8 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
   }
 
   const fastify = app.getHttpAdapter().getInstance();
+  registerJsonBodyParser(fastify, { maxDepth: config.jsonMaxDepth, bodyLimit: BODY_LIMIT_BYTES });
+  registerRequestTextGuard(fastify);
   // The sha256 of each request body as received, computed while the bytes stream in (the audit's input hash and the
   // idempotency fingerprint; re-serializing a parsed 1 MiB bundle to hash it cost about 8 % of a decision's CPU).
   fastify.addHook('preParsing', async (request, _reply, payload) => {

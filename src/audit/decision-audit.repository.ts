@@ -21,7 +21,7 @@ export class DecisionAuditRepository implements DecisionRecorder {
 
   /**
    * Commits a decision before it is answered (see `DecisionRecorder.record`).
-   * @throws the driver error when the write fails (mapped to 503 by the problem filter); a unique violation on the
+   * @throws the driver error when the write fails (503 when the database is unavailable, see `DecisionsService`); a unique violation on the
    *   idempotency key (SQLSTATE 23505) means another request with the same key committed first
    */
   async record(record: DecisionRecord, provenance: DecisionProvenance): Promise<void> {

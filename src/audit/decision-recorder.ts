@@ -12,7 +12,7 @@ export abstract class DecisionRecorder {
    * @param record the decision as it will be answered
    * @param provenance who asked, the request id, the input hash (`sha256:<hex>` of the body bytes as received), the
    *   idempotency key and the rulebook version's status at decision time
-   * @throws the driver error when the write fails (mapped to 503 by the caller); a unique violation on the
+   * @throws the driver error when the write fails (503 by the caller when the database is unavailable); a unique violation on the
    *   idempotency key (SQLSTATE 23505) means another request with the same key committed first
    */
   abstract record(record: DecisionRecord, provenance: DecisionProvenance): Promise<void>;

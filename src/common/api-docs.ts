@@ -50,14 +50,14 @@ export class ProblemDetails implements ProblemDocument {
 
 /** What each error status means in Verdict's API, used as the response description unless the endpoint says more. */
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: 'The request is invalid (malformed JSON, schema or parameter violations; `errors` points at each).',
+  400: 'The request is invalid (malformed JSON, schema or parameter violations, JSON nested deeper than JSON_MAX_DEPTH, U+0000 or a lone surrogate anywhere; `errors` points at each).',
   401: 'No bearer token, or an unknown one.',
   403: 'The token lacks the role this operation requires.',
   404: 'Not found.',
   406: 'None of the accepted media types can be produced.',
   409: 'Conflict with the current state.',
   413: 'The request body exceeds 1 MiB.',
-  415: 'The request body is not application/json.',
+  415: 'The request body is not application/json (or application/fhir+json).',
   422: 'Well-formed input that cannot be used (`errors` points at each problem).',
   429: 'Too many requests from this caller; see Retry-After.',
   500: 'Unexpected error; the body carries only the request id.',

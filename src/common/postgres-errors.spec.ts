@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { isConstraintRefusal, isDatabaseUnavailable, isUniqueViolation, sqlState } from './postgres-errors.js';
+import { isConstraintRefusal, isDataException, isDatabaseUnavailable, isUniqueViolation, sqlState } from './postgres-errors.js';
 
 /** A TypeORM query failure carrying a node-postgres error with SQLSTATE `code`. */
 function queryFailed(code: string): QueryFailedError {
@@ -30,7 +30,7 @@ describe('postgres-errors', () => {
     expect(isUniqueViolation(Object.assign(new Error('dup'), { code: '23505' }))).toBe(false);
   });
 
-  it.each(['57P01', '57P02', '57P03', '53300', '53400', '57014', '40001', '40P01', '08006', '08001', 'ECONNREFUSED', 'ETIMEDOUT'])(
+  it.each(['57P01', '57P02', '57P03', '53100', '53200', '53300', '53400', '57014', '40001', '40P01', '58030', '08006', '08001', 'ECONNREFUSED', 'ETIMEDOUT'])(
     'code %s means the database is unavailable', (code) => {
       expect(isDatabaseUnavailable(queryFailed(code))).toBe(true);
       expect(isDatabaseUnavailable(Object.assign(new Error('x'), { code }))).toBe(true);
@@ -41,5 +41,14 @@ describe('postgres-errors', () => {
 
   it.each([queryFailed('23505'), queryFailed('42P01'), new Error('boom'), null, undefined])('%s is not an outage', (error) => {
     expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+
+  it.each(['22021', '22P05', '22001', '22P02', '22003'])('SQLSTATE %s is a data exception, never an outage', (code) => {
+    expect(isDataException(queryFailed(code))).toBe(true);
+    expect(isDatabaseUnavailable(queryFailed(code))).toBe(false);
+  });
+
+  it.each(['23505', '42P01', '08006', '2200', 'P0001'])('SQLSTATE %s is not a data exception', (code) => {
+    expect(isDataException(queryFailed(code))).toBe(false);
   });
 });

@@ -18,11 +18,14 @@ const CONSTRAINT_REFUSALS = new Set(['23P01', '23514', '42501', UNIQUE_VIOLATION
 
 /**
  * SQLSTATEs that mean "the database cannot serve now": `57P01` admin_shutdown, `57P02` crash_shutdown, `57P03`
- * cannot_connect_now, `53300` too_many_connections, `53400` configuration_limit_exceeded, `57014` query_canceled
- * (statement timeout), `40001` serialization_failure, `40P01` deadlock_detected; and all of class `08`
- * (connection exception).
+ * cannot_connect_now, `57014` query_canceled (statement timeout), `40001` serialization_failure, `40P01`
+ * deadlock_detected, `58030` io_error; and all of class `08` (connection exception) and class `53` (insufficient
+ * resources: `53100` disk_full, `53200` out_of_memory, `53300` too_many_connections, `53400`
+ * configuration_limit_exceeded).
  */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '53400', '57014', '40001', '40P01']);
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57014', '40001', '40P01', '58030']);
+/** SQLSTATE classes (the first two characters) that mean the database cannot serve now (see above). */
+const UNAVAILABLE_CLASSES = new Set(['08', '53']);
 
 /** Node.js socket error codes of an unreachable server. */
 const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
@@ -63,7 +66,18 @@ export function isConstraintRefusal(error: unknown): error is QueryFailedError {
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!error) return false;
   const code = sqlState(error);
-  if (code && (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || UNAVAILABLE_NODE_CODES.has(code))) return true;
+  if (code && (UNAVAILABLE_SQLSTATES.has(code) || (code.length === 5 && UNAVAILABLE_CLASSES.has(code.slice(0, 2))) || UNAVAILABLE_NODE_CODES.has(code))) return true;
   const message = (error as { message?: unknown }).message;
   return UNAVAILABLE_MESSAGES.test(typeof message === 'string' ? message : '');
+}
+
+/**
+ * Whether `error` is a PostgreSQL data exception (SQLSTATE class `22`: `22021` character_not_in_repertoire,
+ * `22P05` untranslatable_character, `22001` string_data_right_truncation, `22P02` invalid_text_representation, …):
+ * the database refused a value, which says nothing about its availability. The input guards keep request values that
+ * would cause one from reaching the database; one that still does is answered 400, never 503.
+ */
+export function isDataException(error: unknown): boolean {
+  const code = sqlState(error);
+  return code !== undefined && code.length === 5 && code.startsWith('22');
 }

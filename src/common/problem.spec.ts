@@ -35,4 +35,21 @@ describe('renderProblem', () => {
     expect(renderProblem(Object.assign(new Error('too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }), '/x', 'r').body.code).toBe('PAYLOAD_TOO_LARGE');
     expect(renderProblem(Object.assign(new SyntaxError('Unexpected end of JSON input'), { statusCode: 400 }), '/x', 'r').body.code).toBe('MALFORMED_JSON');
   });
+
+  it('renders the router\'s refusals: a URL that does not decode 400 INVALID_URL, a path parameter too long 414', () => {
+    const badUrl = renderProblem(Object.assign(new URIError("'/v1/x/%ED%A0%80' is not a valid url component"), { code: 'FST_ERR_BAD_URL', statusCode: 400 }), '/v1/x/%ED%A0%80', 'r');
+    expect(badUrl).toMatchObject({ status: 400, body: { code: 'INVALID_URL', status: 400 } });
+    expect(badUrl.body.errors).toBeUndefined();
+    expect(renderProblem(Object.assign(new URIError('too long'), { code: 'FST_ERR_MAX_PARAM_LENGTH', statusCode: 414 }), '/x', 'r'))
+      .toMatchObject({ status: 414, body: { code: 'URI_TOO_LONG', status: 414 } });
+    expect(renderProblem(Object.assign(new Error('empty'), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY', statusCode: 400 }), '/x', 'r').body.code).toBe('MALFORMED_JSON');
+  });
+
+  it('answers a value the database refuses (SQLSTATE class 22) 400 UNSTORABLE_VALUE, never 503, logged as unexpected', () => {
+    for (const code of ['22021', '22P05']) {
+      const r = renderProblem(new QueryFailedError('INSERT …', ['a\u0000'], Object.assign(new Error('invalid byte sequence'), { code })), '/v1/decisions', 'rid');
+      expect(r).toMatchObject({ status: 400, unexpected: true, body: { code: 'UNSTORABLE_VALUE', status: 400 } });
+      expect(JSON.stringify(r.body)).not.toMatch(/INSERT|invalid byte/);
+    }
+  });
 });

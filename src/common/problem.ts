@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { DomainError, type ProblemPointer } from './domain-error.js';
-import { isDatabaseUnavailable, isUniqueViolation } from './postgres-errors.js';
+import { isDataException, isDatabaseUnavailable, isUniqueViolation } from './postgres-errors.js';
 
 /** An RFC 9457 problem details document as Verdict renders it (`application/problem+json`). */
 export interface ProblemDocument {
@@ -32,6 +32,7 @@ const STATUS_CODES: Record<number, [string, string]> = {
   406: ['NOT_ACCEPTABLE', 'Not acceptable'],
   409: ['CONFLICT', 'Conflict'],
   413: ['PAYLOAD_TOO_LARGE', 'Payload too large'],
+  414: ['URI_TOO_LONG', 'URI too long'],
   415: ['UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type'],
   422: ['UNPROCESSABLE_ENTITY', 'Unprocessable entity'],
   429: ['RATE_LIMITED', 'Too many requests'],
@@ -46,10 +47,15 @@ function problem(status: number, code: string, title: string, detail: string, in
   return { type: `urn:verdict:problem:${kebab(code)}`, title, status, detail, instance, code, requestId, ...(errors && errors.length > 0 ? { errors } : {}) };
 }
 
+/** Fastify's errors of a body that is not JSON: empty, or not parseable. */
+const MALFORMED_JSON_CODES = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
+
 /**
  * Maps any error to an RFC 9457 problem: `DomainError` as it says; Nest `HttpException`s by status; Fastify's own
- * errors (malformed JSON 400, body over the limit 413, unsupported media type 415); database unavailability 503
- * with `Retry-After`; anything else an opaque 500 that carries only the request id.
+ * errors (malformed JSON 400, a URL that does not decode 400 `INVALID_URL`, a path parameter over 100 characters 414,
+ * body over the limit 413, unsupported media type 415); database unavailability 503 with `Retry-After`; a database
+ * data exception (SQLSTATE class 22: a value the database cannot store) 400 `UNSTORABLE_VALUE`, never 503; anything
+ * else an opaque 500 that carries only the request id.
  *
  * @param error what was thrown
  * @param instance the request path (problem `instance`)
@@ -83,8 +89,12 @@ export function renderProblem(error: unknown, instance: string, requestId: strin
       return { status, headers: {}, body: problem(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', 'The request body exceeds the 1 MiB limit.', instance, requestId), unexpected: false };
     if (status === 415)
       return { status, headers: {}, body: problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', 'Send the body as application/json.', instance, requestId), unexpected: false };
-    if (status === 400)
+    if (status === 400 && MALFORMED_JSON_CODES.has(fastifyError.code))
       return { status, headers: {}, body: problem(400, 'MALFORMED_JSON', 'Malformed JSON', 'The request body is not valid JSON.', instance, requestId, [{ pointer: '', message: 'body is not valid JSON' }]), unexpected: false };
+    if (fastifyError.code === 'FST_ERR_BAD_URL')
+      return { status, headers: {}, body: problem(400, 'INVALID_URL', 'Invalid URL', 'The URL does not decode: a percent-encoded sequence is not UTF-8 text.', instance, requestId), unexpected: false };
+    if (fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH')
+      return { status, headers: {}, body: problem(414, 'URI_TOO_LONG', 'URI too long', 'A path parameter is longer than 100 characters.', instance, requestId), unexpected: false };
     if (status < 500) {
       const [code, title] = STATUS_CODES[status] ?? ['HTTP_ERROR', 'Error'];
       return { status, headers: {}, body: problem(status, code, title, fastifyError.message ?? title, instance, requestId), unexpected: false };
@@ -100,6 +110,10 @@ export function renderProblem(error: unknown, instance: string, requestId: strin
       body: problem(503, 'DATABASE_UNAVAILABLE', 'Service unavailable', 'The audit database is unavailable; nothing was decided or recorded. Retry later.', instance, requestId),
       unexpected: false,
     };
+  }
+  if (isDataException(error)) {
+    // Logged as unexpected: the input guards should have refused the value before it reached the database.
+    return { status: 400, headers: {}, body: problem(400, 'UNSTORABLE_VALUE', 'Unstorable value', 'A value of the request cannot be stored: the database refused it as invalid data. Nothing was recorded.', instance, requestId), unexpected: true };
   }
   if (isUniqueViolation(error)) {
     return { status: 409, headers: {}, body: problem(409, 'CONFLICT', 'Conflict', 'The resource already exists.', instance, requestId), unexpected: false };

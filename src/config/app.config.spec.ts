@@ -51,6 +51,13 @@ describe('loadAppConfig', () => {
     expect(() => loadAppConfig({ APPROVALS_REQUIRED: value })).toThrow(message);
   });
 
+  it('limits JSON nesting to 64 levels unless JSON_MAX_DEPTH says otherwise (16-256)', () => {
+    expect(loadAppConfig({}).jsonMaxDepth).toBe(64);
+    expect(loadAppConfig({ JSON_MAX_DEPTH: '16' }).jsonMaxDepth).toBe(16);
+    expect(loadAppConfig({ JSON_MAX_DEPTH: '256' }).jsonMaxDepth).toBe(256);
+    for (const bad of ['15', '257', '-1', '64.5', 'deep']) expect(() => loadAppConfig({ JSON_MAX_DEPTH: bad })).toThrow(/JSON_MAX_DEPTH must be an integer from 16 to 256/);
+  });
+
   it('needs one safety-officer approval for triage and none for other kinds unless SAFETY_APPROVALS_REQUIRED says otherwise', () => {
     expect(loadAppConfig({}).safetyApprovalsRequired).toEqual({ triage: 1, 'scheduling-eligibility': 0 });
     expect(loadAppConfig({ SAFETY_APPROVALS_REQUIRED: '{"scheduling-eligibility":1}' }).safetyApprovalsRequired).toEqual({ triage: 0, 'scheduling-eligibility': 1 });

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_JSON_MAX_DEPTH } from '../common/input-guard.js';
 import { RULEBOOK_KINDS, type RulebookKind } from '../common/rulebook-kind.js';
 
 /** A token Verdict accepts, with the identity and roles it grants. */
@@ -44,6 +45,11 @@ export interface AppConfig {
   verdictCommit?: string;
   /** Seconds between the periodic checks for rulebook changes missed by LISTEN/NOTIFY (the safety net). */
   rulebookPollSeconds: number;
+  /**
+   * `JSON_MAX_DEPTH`: how deep objects and arrays may nest in a request body (the outermost is level 1), 16-256,
+   * default 64; deeper is 400 `JSON_TOO_DEEP` before any library sees the body (README "Input limits").
+   */
+  jsonMaxDepth: number;
 }
 
 /** Thrown when the environment is invalid; the message lists every bad variable, and the process stops. */
@@ -145,7 +151,7 @@ function parseCommit(raw: string | undefined, problems: string[]): string | unde
  * (JSON array; required in production), `RATE_LIMIT_PER_SECOND` (default 200; 0 disables), `APPROVALS_REQUIRED`
  * (JSON object kind -> 1-10; default `{"triage":2}`, other kinds 1), `SAFETY_APPROVALS_REQUIRED` (JSON object kind -> 0-10;
  * default `{"triage":1}`, other kinds 0), `VERDICT_COMMIT` (git commit id; default: the one the build recorded),
- * `RULEBOOK_POLL_SECONDS` (default 5).
+ * `RULEBOOK_POLL_SECONDS` (default 5), `JSON_MAX_DEPTH` (16-256, default 64).
  *
  * @param env the process environment
  * @returns the configuration
@@ -187,6 +193,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     safetyApprovalsRequired: parseKindCounts('SAFETY_APPROVALS_REQUIRED', env.SAFETY_APPROVALS_REQUIRED, DEFAULT_SAFETY_APPROVALS_REQUIRED, 0, problems),
     verdictCommit: parseCommit(env.VERDICT_COMMIT, problems),
     rulebookPollSeconds: integer(env, 'RULEBOOK_POLL_SECONDS', 5, 1, 3600, problems),
+    jsonMaxDepth: integer(env, 'JSON_MAX_DEPTH', DEFAULT_JSON_MAX_DEPTH, 16, 256, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,8 +1,6 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
 import { validationFailed } from '../common/domain-error.js';
-import { toPointers } from '../common/validation.js';
+import { checkDto } from '../common/validation.js';
 import { CreateDecisionDto } from './create-decision.dto.js';
 
 /**
@@ -18,8 +16,7 @@ export class DecisionRequestPipe implements PipeTransform<unknown, CreateDecisio
       throw validationFailed('The body must be a JSON object.', [{ pointer: '', message: 'must be an object' }]);
     }
     const { facts, fhir, ...rest } = body as Record<string, unknown>;
-    const dto = plainToInstance(CreateDecisionDto, rest);
-    const errors = toPointers(validateSync(dto, { whitelist: true, forbidNonWhitelisted: true }));
+    const { instance: dto, problems: errors } = checkDto(CreateDecisionDto, rest);
     for (const [name, value] of [['facts', facts], ['fhir', fhir]] as const) {
       if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
         errors.push({ pointer: `/${name}`, message: `${name} must be an object` });

@@ -5,7 +5,7 @@ import type { DecisionRecord } from '../audit/decision-record.js';
 import { DecisionRecorder } from '../audit/decision-recorder.js';
 import type { Principal } from '../auth/principal.js';
 import { DomainError } from '../common/domain-error.js';
-import { isUniqueViolation } from '../common/postgres-errors.js';
+import { isDatabaseUnavailable, isUniqueViolation } from '../common/postgres-errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { verdictBuild, type VerdictBuild } from '../config/build-info.js';
 import { takeInFacts } from '../facts/index.js';
@@ -83,7 +83,9 @@ export class DecisionsService {
    * @param idempotencyKey the `Idempotency-Key` header, if any
    * @param bodySha256 `sha256:<hex>` of the body's bytes as received (the input hash); computed from `body` if absent
    * @throws DomainError 400/404/409/422 as the contract says (409 `RULEBOOK_DEFECT` when the version contradicts its
-   *   own outcome policy on this input); driver errors (mapped to 503) when the audit write fails
+   *   own outcome policy on this input); DomainError 503 `AUDIT_UNAVAILABLE` when the database cannot record the
+   *   decision (unreachable, overloaded: `isDatabaseUnavailable`); other driver errors of the audit write as they are
+   *   (a data exception renders as 400 `UNSTORABLE_VALUE`, a unique violation on the idempotency key is retried)
    */
   async decide(principal: Principal, body: CreateDecisionDto, requestId: string, idempotencyKey?: string, bodySha256?: string): Promise<DecisionResult> {
     const started = process.hrtime.bigint();
@@ -179,8 +181,10 @@ export class DecisionsService {
     try {
       await this.recorder.record(record, { caller: principal.subject, requestId, inputHash, idempotencyKey, rulebookStatus: view.status });
     } catch (error) {
-      if (isUniqueViolation(error)) throw error;
-      // No audit record, no decision: whatever broke the write, the caller may retry.
+      // No audit record, no decision. 503 (retry later) only when the database really cannot serve: a value it
+      // refuses (a data exception) is the request's fault and answers 400 (renderProblem), and anything else is a bug
+      // (500), so that no input can fake an audit outage.
+      if (!isDatabaseUnavailable(error)) throw error;
       throw new DomainError(503, 'AUDIT_UNAVAILABLE', 'Service unavailable',
         'The decision could not be recorded in the audit, so none is given. Retry later.', undefined, { 'Retry-After': '5' }, error);
     }

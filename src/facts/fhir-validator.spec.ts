@@ -87,10 +87,22 @@ describe('validateFhirInput', () => {
     ['an entry that is not an object', '/fhir/entry/0/resource', { resourceType: 'Bundle', type: 'batch', entry: [{ resource: 7 }] }],
     ['a Bundle of an unknown type', '/fhir/type', { resourceType: 'Bundle', type: 'bag' }],
     ['a Bundle whose entry is not an array', '/fhir/entry', { resourceType: 'Bundle', type: 'collection', entry: {} }],
+    ['a Bundle entry that is a number', '/fhir/entry/0', { resourceType: 'Bundle', type: 'collection', entry: [1] }],
+    ['a Bundle entry that is a string', '/fhir/entry/0', { resourceType: 'Bundle', type: 'collection', entry: ['Patient/1'] }],
+    ['a Bundle entry that is null', '/fhir/entry/0', { resourceType: 'Bundle', type: 'collection', entry: [null] }],
+    ['a Bundle entry that is an array', '/fhir/entry/0', { resourceType: 'Bundle', type: 'collection', entry: [[{ resource: { resourceType: 'Patient' } }]] }],
+    ['a Bundle entry with neither resource, request nor response (bdl-5)', '/fhir/entry/0', { resourceType: 'Bundle', type: 'collection', entry: [{ fullUrl: 'urn:uuid:1' }] }],
+    ['a complex element that is not an object', '/fhir/entry/0/resource/code', bundle(observation({ code: 'respiratory rate' }))],
+    ['a quantity that is not an object', '/fhir/valueQuantity', observation({ valueQuantity: 20 })],
   ])('refuses %s with 422 FHIR_INVALID at %s', (_what, pointer, fhir) => {
     const error = fhirError(fhir);
     expect(error).toMatchObject({ status: 422, code: 'FHIR_INVALID' });
     expect(pointers(error)).toEqual([pointer]);
+  });
+
+  it('accepts a Bundle entry without a resource when it has a request or response (transaction, batch-response)', () => {
+    expect(fhirError({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'DELETE', url: 'Patient/1' } }] })).toBeUndefined();
+    expect(fhirError({ resourceType: 'Bundle', type: 'batch-response', entry: [{ response: { status: '204' } }] })).toBeUndefined();
   });
 
   it('lets resources Verdict does not read pass unvalidated', () => {

@@ -20,6 +20,13 @@ import { isObject, READ_RESOURCE_TYPES } from './fhir-input.js';
  *   Verdict does not read them.
  * - The root `id` (a draft-04 keyword in a draft-06 schema, which Ajv 8 rejects) becomes `$id`; the root `oneOf` and
  *   the non-standard `discriminator` are dropped (nothing validates against the root).
+ * - Every definition with `properties` (each resource, backbone element and complex data type) gets
+ *   `"type": "object"`. The published schema leaves it out, so that a number, string or array passed wherever an
+ *   element was expected (a Bundle entry `1`, an `Observation.code` `"x"`): JSON Schema applies `properties` to
+ *   objects only. FHIR JSON (http://hl7.org/fhir/R4/json.html) represents all of these as objects.
+ *
+ * Beyond the schema, one invariant of the specification is checked: bdl-5, a Bundle entry holds a resource unless it
+ * has a request or response.
  */
 
 const SCHEMA_ID = 'http://hl7.org/fhir/json-schema/4.0';
@@ -58,10 +65,18 @@ function verdictSchema(): { schema: Record<string, unknown>; resourceTypes: stri
     schema: {
       $schema: published.$schema,
       $id: SCHEMA_ID,
-      definitions: { ...published.definitions, ResourceList: { type: 'object' } },
+      definitions: { ...objectTyped(published.definitions), ResourceList: { type: 'object' } },
     },
     resourceTypes: Object.keys(published.discriminator.mapping),
   };
+}
+
+/** The definitions with `"type": "object"` added to each one that has `properties` (see the deviations above). */
+function objectTyped(definitions: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(definitions).map(([name, definition]) => {
+    const d = definition as Record<string, unknown>;
+    return [name, d.properties !== undefined ? { ...d, type: 'object' } : d];
+  }));
 }
 
 let schemaAjv: Ajv | undefined;
@@ -116,8 +131,9 @@ export function warmUpFhirValidator(): void {
  *
  * @param fhir the `fhir` member of the request body, as parsed JSON
  * @throws DomainError 422 `FHIR_INVALID` with one pointer per problem into the request body
- *   (`/fhir/entry/3/resource/status`), for a non-object, a resource without `resourceType` or of a type R4 does not
- *   define, and every schema violation (at most 50 pointers are listed). An object already found valid is not
+ *   (`/fhir/entry/3/resource/status`), for a non-object (the input, a Bundle entry, a resource or any element), a
+ *   resource without `resourceType` or of a type R4 does not define, a Bundle entry with neither resource, request nor
+ *   response (bdl-5), and every schema violation (at most 50 pointers are listed). An object already found valid is not
  *   checked again (the decisions service validates before taking in facts; the body is not changed in between).
  */
 export function validateFhirInput(fhir: unknown): void {
@@ -148,9 +164,10 @@ export function validateFhirInput(fhir: unknown): void {
     if (!bundle(fhir)) problems.push(...toProblems(bundle.errors ?? [], '/fhir').filter((p) => !ENTRY_RESOURCE.test(p.pointer)));
     if (Array.isArray(fhir.entry)) {
       fhir.entry.forEach((entry: unknown, index) => {
-        if (isObject(entry) && entry.resource !== undefined) {
-          checkResource(entry.resource, jsonPointer('fhir', 'entry', index, 'resource'));
-        }
+        if (!isObject(entry)) return; // the envelope's validation reports it (Bundle_Entry is an object)
+        if (entry.resource !== undefined) checkResource(entry.resource, jsonPointer('fhir', 'entry', index, 'resource'));
+        else if (entry.request === undefined && entry.response === undefined)
+          problems.push({ pointer: jsonPointer('fhir', 'entry', index), message: 'must hold a resource unless it has a request or response (FHIR R4 bdl-5)' });
       });
     }
   } else {

@@ -1,11 +1,10 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { plainToInstance } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { validationFailed } from '../common/domain-error.js';
 import { IsRfc3339DateTime } from '../common/rfc3339.js';
 import { IsSemVer } from '../common/semver.js';
-import { toPointers } from '../common/validation.js';
+import { validateDto } from '../common/validation.js';
 import type { RulebookDocument } from '../rulebooks/rulebook.types.js';
 import type { DraftSource } from './rulebook-governance.types.js';
 
@@ -105,18 +104,6 @@ export class SimulateDto {
 }
 
 /**
- * Validates a JSON object against a DTO class (class-validator, unknown properties refused), as the global validation
- * pipe does, for a body a pipe has first to tell apart.
- * @throws DomainError 400 `VALIDATION_FAILED` with a pointer per problem
- */
-function parseBody<T extends object>(dto: new () => T, body: object): T {
-  const instance = plainToInstance(dto, body);
-  const errors = toPointers(validateSync(instance, { whitelist: true, forbidNonWhitelisted: true }));
-  if (errors.length > 0) throw validationFailed(`The request breaks the schema in ${errors.length} place(s).`, errors);
-  return instance;
-}
-
-/**
  * The body of `POST /v1/rulebooks/{key}/versions`: `{copyOf, version}` (a copy), or else a whole rulebook document
  * (checked against the rulebook schema by the service).
  */
@@ -126,7 +113,7 @@ export class DraftSourcePipe implements PipeTransform<unknown, DraftSource> {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw validationFailed('The body must be a rulebook document or {copyOf, version}.', [{ pointer: '', message: 'must be an object' }]);
     }
-    if ('copyOf' in body) return parseBody(CopyVersionDto, body);
+    if ('copyOf' in body) return validateDto(CopyVersionDto, body);
     return { document: body as RulebookDocument };
   }
 }

@@ -180,8 +180,8 @@ describe('POST /v1/decisions and GET /v1/decisions/{id}', () => {
     await expect(t.sql(`TRUNCATE decision_rule CASCADE`)).rejects.toThrow(/append-only/);
   });
 
-  it('answers 503 and records nothing when the audit write fails', async () => {
-    await t.sql(`CREATE FUNCTION fail_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$`);
+  it('answers 503 and records nothing when the audit write fails because the database cannot serve (disk full)', async () => {
+    await t.sql(`CREATE FUNCTION fail_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full' USING ERRCODE = 'disk_full'; END $$`);
     await t.sql(`CREATE TRIGGER fail_fact BEFORE INSERT ON decision_fact FOR EACH ROW EXECUTE FUNCTION fail_insert()`);
     try {
       const before = await t.sql<{ n: string }>(`SELECT count(*) AS n FROM decision`);
