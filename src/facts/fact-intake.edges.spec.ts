@@ -41,9 +41,10 @@ const CATALOG: Record<string, FactDefinition> = {
   conditionRecorded: { type: 'dateTime', description: 'When the Condition was recorded', fhir: { kind: 'element', resourceType: 'Condition', path: 'recordedDate' } },
   appointmentMinutes: { type: 'integer', description: 'Planned minutes', fhir: { kind: 'element', resourceType: 'Appointment', path: 'minutesDuration' } },
 };
-const catalog = compileFactCatalog(CATALOG);
+// Compiled in each test, not once per file: mutation testing (coverageAnalysis perTest) runs for a mutant of the
+// catalog compiler only the tests that compile a catalog themselves.
 const intake = (resources: unknown[], asOf = '2026-06-01T12:00:00Z', facts: Record<string, unknown> = {}): FactIntake =>
-  takeInFacts(catalog, {
+  takeInFacts(compileFactCatalog(CATALOG), {
     fhir: { resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) },
     facts,
     asOf: new Date(asOf),

@@ -27,6 +27,8 @@ interface ResourceNode {
   index?: number | null;
   data: unknown;
   fhirNodeDataType?: string | null;
+  /** The element's JSON value: `data`, except that fhirpath.js holds integers and decimals as its own decimal type. */
+  toJSON(): unknown;
 }
 
 function isResourceNode(item: unknown): item is ResourceNode {
@@ -36,9 +38,9 @@ function isResourceNode(item: unknown): item is ResourceNode {
 /**
  * The JSON Pointer of a ResourceNode relative to its resource. fhirpath.js names a choice element without its type
  * suffix (`value` for `valueQuantity`), so the suffix is added back from the R4 model's choice-type paths; the
- * pointer is then checked against the resource and dropped if it does not lead to the node's data.
+ * pointer is then checked against the resource and dropped if it does not lead to the node's JSON value `value`.
  */
-function nodePointer(node: ResourceNode, resource: Record<string, unknown>): string | undefined {
+function nodePointer(node: ResourceNode, value: unknown, resource: Record<string, unknown>): string | undefined {
   const tokens: (string | number)[] = [];
   for (let n: ResourceNode | null = node; n?.parentResNode; n = n.parentResNode) {
     if (typeof n.index === 'number') tokens.unshift(n.index);
@@ -52,7 +54,7 @@ function nodePointer(node: ResourceNode, resource: Record<string, unknown>): str
   }
   let at: unknown = resource;
   for (const token of tokens) at = isObject(at) || Array.isArray(at) ? (at as Record<string, unknown>)[token] : undefined;
-  return at === node.data ? tokens.map((t) => `/${pointerToken(t)}`).join('') : undefined;
+  return at === value ? tokens.map((t) => `/${pointerToken(t)}`).join('') : undefined;
 }
 
 /**
@@ -70,7 +72,10 @@ export function compileFhirPath(expression: string, resourceType: string): FhirP
   const evaluate = (resource: Record<string, unknown>): FhirPathItem[] =>
     compiled(resource)
       .map((item: unknown): FhirPathItem => {
-        if (isResourceNode(item)) return { value: item.data, pointer: nodePointer(item, resource) };
+        if (isResourceNode(item)) {
+          const value = item.toJSON(); // a number for integer and decimal elements, the resource's own JSON otherwise
+          return { value, pointer: nodePointer(item, value, resource) };
+        }
         return { value: fhirpath.resolveInternalTypes(item) };
       })
       .filter((item: FhirPathItem) => item.value !== undefined && item.value !== null);
