@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -13,10 +14,11 @@ import { createLogger } from './app.logger.js';
 import { BEARER_SCHEME, withReusableParameters } from './common/api-docs.js';
 import { PinoNestLogger } from './common/pino-nest.logger.js';
 import { sendProblem } from './common/problem.filter.js';
+import { corsOptions, helmetOptions, registerSecurityHeaders, routerErrorSecurityHeaders } from './common/http-security.js';
+import { rateLimitOptions } from './common/rate-limit.js';
 import { registerJsonBodyParser, registerRequestTextGuard } from './common/request-guards.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app.config.js';
-import { DomainError } from './common/domain-error.js';
 import type { RequestWithBodyHash } from './common/request-body-hash.js';
 import { warmUpFhirValidator } from './facts/index.js';
 
@@ -36,7 +38,8 @@ function requestId(req: IncomingMessage): string {
  * Builds the Verdict application exactly as it serves: Fastify (body limit 1 MiB, request ids), pino logs, the input
  * guards (JSON bodies only, parsed safely, nesting limited to `JSON_MAX_DEPTH`; U+0000 and lone surrogates refused in
  * bodies, paths, queries and stored headers: README "Input limits"), global validation and problem+json errors
- * (Fastify's own router and parser errors included), OpenAPI at `/openapi.json` and Swagger UI at `/docs`. Used by
+ * (Fastify's own router and parser errors included), security headers and CORS for the configured origins, the
+ * per-caller rate limit (README "Security headers and rate limits"), OpenAPI at `/openapi.json` and Swagger UI at `/docs`. Used by
  * `main.ts` and by the e2e tests, so both run the same stack.
  *
  * @param config validated configuration
@@ -50,14 +53,18 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
   warmUpFhirValidator();
   const logger = options.logger ?? createLogger(config, { silent: options.logs === false });
   const routerLogger = new NestLogger('FastifyRouter');
+  const routerSecurityHeaders = routerErrorSecurityHeaders(config.hsts);
   const adapter = new FastifyAdapter({
-    bodyLimit: BODY_LIMIT_BYTES, genReqId: requestId, requestIdHeader: false, trustProxy: true, loggerInstance: logger,
+    bodyLimit: BODY_LIMIT_BYTES, genReqId: requestId, requestIdHeader: false, loggerInstance: logger,
+    // X-Forwarded-For and X-Forwarded-Proto are believed only from the proxies TRUST_PROXY names (none by default).
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     // Access logs only at debug/trace: at info they would double the log volume of a busy decision service.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     // What the router refuses before any route runs (a URL that does not decode, a path parameter over 100
     // characters) leaves as problem+json too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       void reply.header('X-Request-Id', String(request.id));
+      routerSecurityHeaders(request, reply);
       sendProblem(error, request, reply, routerLogger);
     },
   });
@@ -68,26 +75,14 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
   });
   app.useGlobalPipes(createValidationPipe());
 
-  if (config.rateLimitPerSecond > 0) {
-    // Per caller: keyed by a hash of the bearer token (each token is one caller), else the client address.
-    await app.register(rateLimit, {
-      max: config.rateLimitPerSecond,
-      timeWindow: 1000,
-      allowList: (request) => request.url.startsWith('/health/'),
-      keyGenerator: (request) => {
-        const auth = request.headers.authorization;
-        return auth ? 'token:' + createHash('sha256').update(auth).digest('hex') : 'ip:' + request.ip;
-      },
-      errorResponseBuilder: (request, context) => {
-        const error = new DomainError(429, 'RATE_LIMITED', 'Too many requests',
-          `More than ${context.max} requests per second from this caller; retry after ${Math.ceil(context.ttl / 1000)} s.`, undefined,
-          { 'Retry-After': String(Math.max(1, Math.ceil(context.ttl / 1000))) });
-        return Object.assign(error, { statusCode: 429 });
-      },
-    });
-  }
-
   const fastify = app.getHttpAdapter().getInstance();
+  // Security headers on every answer, CORS for the configured origins only, then the per-caller rate limit (README
+  // "Security headers and rate limits").
+  await app.register(helmet, helmetOptions());
+  registerSecurityHeaders(fastify, config.hsts);
+  if (config.corsOrigins.length > 0) app.enableCors(corsOptions(config.corsOrigins));
+  if (config.rateLimitPerSecond > 0) await app.register(rateLimit, rateLimitOptions(config.rateLimitPerSecond));
+
   registerJsonBodyParser(fastify, { maxDepth: config.jsonMaxDepth, bodyLimit: BODY_LIMIT_BYTES });
   registerRequestTextGuard(fastify);
   // The sha256 of each request body as received, computed while the bytes stream in (the audit's input hash and the

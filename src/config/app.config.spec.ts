@@ -51,6 +51,34 @@ describe('loadAppConfig', () => {
     expect(() => loadAppConfig({ APPROVALS_REQUIRED: value })).toThrow(message);
   });
 
+  it('trusts no proxy, allows no CORS origin and sends HSTS over https only unless TRUST_PROXY, CORS_ORIGINS and HSTS say otherwise', () => {
+    expect(loadAppConfig({})).toMatchObject({ trustProxy: [], corsOrigins: [], hsts: 'auto', rateLimitPerSecond: 200 });
+    expect(loadAppConfig({ TRUST_PROXY: ' 10.0.0.5, 10.1.0.0/16,fd00::/8 ,::1,loopback' }).trustProxy)
+      .toStrictEqual(['10.0.0.5', '10.1.0.0/16', 'fd00::/8', '::1', 'loopback']);
+    expect(loadAppConfig({ CORS_ORIGINS: 'https://console.example.org, http://localhost:8080' }).corsOrigins)
+      .toStrictEqual(['https://console.example.org', 'http://localhost:8080']);
+    expect(loadAppConfig({ HSTS: 'always' }).hsts).toBe('always');
+    expect(loadAppConfig({ HSTS: 'off' }).hsts).toBe('off');
+  });
+
+  it.each([
+    [{ TRUST_PROXY: '1' }, /TRUST_PROXY must list proxy addresses or CIDRs .*a hop count is not accepted \(got "1"\)/],
+    [{ TRUST_PROXY: 'true' }, /TRUST_PROXY must list .*\(got "true"\)/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /\(got "10.0.0.0\/33"\)/],
+    [{ TRUST_PROXY: 'fd00::/129' }, /\(got "fd00::\/129"\)/],
+    [{ TRUST_PROXY: '10.0.0.1/8/8' }, /\(got "10.0.0.1\/8\/8"\)/],
+    [{ TRUST_PROXY: 'proxy.example.org' }, /\(got "proxy.example.org"\)/],
+    [{ CORS_ORIGINS: '*' }, /CORS_ORIGINS must list origins .*\(got "\*"\)/],
+    [{ CORS_ORIGINS: 'https://console.example.org/' }, /CORS_ORIGINS must list origins/],
+    [{ CORS_ORIGINS: 'https://console.example.org/app' }, /CORS_ORIGINS must list origins/],
+    [{ CORS_ORIGINS: 'console.example.org' }, /CORS_ORIGINS must list origins/],
+    [{ CORS_ORIGINS: 'ftp://console.example.org' }, /CORS_ORIGINS must list origins/],
+    [{ HSTS: 'yes' }, /HSTS must be auto, always or off \(got "yes"\)/],
+    [{ RATE_LIMIT_PER_SECOND: '-1' }, /RATE_LIMIT_PER_SECOND must be an integer from 0 to 1000000/],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadAppConfig(env)).toThrow(message);
+  });
+
   it('limits JSON nesting to 64 levels unless JSON_MAX_DEPTH says otherwise (16-256)', () => {
     expect(loadAppConfig({}).jsonMaxDepth).toBe(64);
     expect(loadAppConfig({ JSON_MAX_DEPTH: '16' }).jsonMaxDepth).toBe(16);

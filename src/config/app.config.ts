@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import type { HstsMode } from '../common/http-security.js';
 import { DEFAULT_JSON_MAX_DEPTH } from '../common/input-guard.js';
 import { RULEBOOK_KINDS, type RulebookKind } from '../common/rulebook-kind.js';
 
@@ -32,7 +34,10 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Configured tokens; empty means development mode with the contract's demo tokens (refused in production). */
   tokens: ConfiguredToken[];
-  /** Requests per caller per one-second window; 0 disables rate limiting. */
+  /**
+   * `RATE_LIMIT_PER_SECOND`: requests per caller (its bearer token, else its address) per one-second window, the health
+   * probes counted apart with the same limit; 0 disables rate limiting (README "Security headers and rate limits").
+   */
   rateLimitPerSecond: number;
   /** Distinct approvals a rulebook version of each kind needs before it is approved (four-eyes: never its author). */
   approvalsRequired: Record<RulebookKind, number>;
@@ -50,6 +55,19 @@ export interface AppConfig {
    * default 64; deeper is 400 `JSON_TOO_DEEP` before any library sees the body (README "Input limits").
    */
   jsonMaxDepth: number;
+  /**
+   * `TRUST_PROXY`: the reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (addresses, CIDRs,
+   * or `loopback`, `linklocal`, `uniquelocal`; Fastify's `trustProxy`). Empty (the default): none, so the client
+   * address is the socket's and the protocol the connection's.
+   */
+  trustProxy: string[];
+  /** `CORS_ORIGINS`: the browser origins (`https://host[:port]`) allowed to call the API cross-origin; empty: none. */
+  corsOrigins: string[];
+  /**
+   * `HSTS`: when answers carry `Strict-Transport-Security`. `auto` (default): when the request arrived over https (a
+   * TLS socket, or `X-Forwarded-Proto: https` from a trusted proxy); `always`; `off`.
+   */
+  hsts: HstsMode;
 }
 
 /** Thrown when the environment is invalid; the message lists every bad variable, and the process stops. */
@@ -142,6 +160,46 @@ function parseCommit(raw: string | undefined, problems: string[]): string | unde
   return raw.trim();
 }
 
+/** Names of address ranges proxy-addr knows (Fastify's `trustProxy`), accepted in `TRUST_PROXY` beside addresses. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * `TRUST_PROXY`: comma-separated IPv4/IPv6 addresses, CIDRs (`10.0.0.0/8`, `fd00::/8`) or range names. A hop count
+ * is refused: Fastify cannot check that the peer of a hop-counted chain is a proxy, so it trusts nothing then, which
+ * would silently key every client on the proxy's address.
+ */
+function parseTrustProxy(raw: string | undefined, problems: string[]): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const entries = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const valid = PROXY_RANGE_NAMES.includes(entry)
+      || (family !== 0 && extra === undefined && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))));
+    if (!valid) {
+      problems.push(`TRUST_PROXY must list proxy addresses or CIDRs (10.0.0.5, 10.0.0.0/8, fd00::/8, loopback), comma-separated; a hop count is not accepted (got "${entry}")`);
+    }
+  }
+  return entries;
+}
+
+/** `CORS_ORIGINS`: comma-separated origins, each exactly `scheme://host[:port]` (no path, no `*`). */
+function parseCorsOrigins(raw: string | undefined, problems: string[]): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const origins = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  for (const origin of origins) {
+    let valid = false;
+    try {
+      const url = new URL(origin);
+      valid = ['http:', 'https:'].includes(url.protocol) && url.origin === origin;
+    } catch {
+      valid = false;
+    }
+    if (!valid) problems.push(`CORS_ORIGINS must list origins such as https://console.example.org (scheme, host, optional port; no path, no *), comma-separated (got "${origin}")`);
+  }
+  return origins;
+}
+
 /**
  * Reads and validates the environment once at start.
  *
@@ -151,7 +209,8 @@ function parseCommit(raw: string | undefined, problems: string[]): string | unde
  * (JSON array; required in production), `RATE_LIMIT_PER_SECOND` (default 200; 0 disables), `APPROVALS_REQUIRED`
  * (JSON object kind -> 1-10; default `{"triage":2}`, other kinds 1), `SAFETY_APPROVALS_REQUIRED` (JSON object kind -> 0-10;
  * default `{"triage":1}`, other kinds 0), `VERDICT_COMMIT` (git commit id; default: the one the build recorded),
- * `RULEBOOK_POLL_SECONDS` (default 5), `JSON_MAX_DEPTH` (16-256, default 64).
+ * `RULEBOOK_POLL_SECONDS` (default 5), `JSON_MAX_DEPTH` (16-256, default 64), `TRUST_PROXY` (proxy addresses/CIDRs;
+ * default none), `CORS_ORIGINS` (origins; default none), `HSTS` (auto | always | off; default auto).
  *
  * @param env the process environment
  * @returns the configuration
@@ -178,6 +237,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (nodeEnv === 'production' && tokens.length === 0 && !problems.some((p) => p.startsWith('AUTH_TOKENS')))
     problems.push('AUTH_TOKENS is required when NODE_ENV=production (the demo tokens are refused in production)');
 
+  const hsts = (env.HSTS && env.HSTS.trim() !== '' ? env.HSTS.trim() : 'auto') as HstsMode;
+  if (!['auto', 'always', 'off'].includes(hsts)) problems.push(`HSTS must be auto, always or off (got "${env.HSTS}")`);
+
   const config: AppConfig = {
     nodeEnv,
     host: env.HOST && env.HOST !== '' ? env.HOST : '0.0.0.0',
@@ -194,6 +256,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     verdictCommit: parseCommit(env.VERDICT_COMMIT, problems),
     rulebookPollSeconds: integer(env, 'RULEBOOK_POLL_SECONDS', 5, 1, 3600, problems),
     jsonMaxDepth: integer(env, 'JSON_MAX_DEPTH', DEFAULT_JSON_MAX_DEPTH, 16, 256, problems),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY, problems),
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, problems),
+    hsts,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

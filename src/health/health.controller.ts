@@ -7,7 +7,7 @@ import { ApiOk, ApiProblems } from '../common/api-docs.js';
 import { RulebookReadModel } from '../rulebooks/rulebook-read-model.js';
 import { LivenessDto, ReadinessDto } from './health.dto.js';
 
-/** Liveness and readiness probes (contract "Conventions"), no token needed. */
+/** Liveness and readiness probes (contract "Conventions"), no token needed; rate-limited per client apart from the API. */
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
@@ -23,6 +23,7 @@ export class HealthController {
   @Public()
   @ApiOperation({ summary: '200 while the process runs' })
   @ApiOk(LivenessDto, { description: 'The process runs.' })
+  @ApiProblems(429)
   live(): LivenessDto {
     return { status: 'ok' };
   }
@@ -33,7 +34,7 @@ export class HealthController {
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: '200 once the database is reachable, migrations are applied and the active rulebooks are loaded; else 503' })
   @ApiOk(ReadinessDto, { description: 'Ready: every indicator is up.' })
-  @ApiProblems({ status: 503, description: 'Not ready: the database is unreachable, migrations are pending or the rulebooks are not loaded.' })
+  @ApiProblems(429, { status: 503, description: 'Not ready: the database is unreachable, migrations are pending or the rulebooks are not loaded.' })
   ready() {
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 2000 }),

@@ -154,4 +154,24 @@ describe('GET /v1/audit/decisions/export', () => {
     const limit = await request(t.server).get('/v1/audit/decisions/export').query({ format: 'csv', limit: '5' }).set(AUDITOR).expect(400);
     expect(limit.body.errors[0].pointer).toBe('/query/limit');
   });
+
+  // Issue 9: a spreadsheet of a semicolon locale (Excel in de-DE, fr-FR) splits each line at `;`, quotes or not.
+  it('writes a patient reference holding ;=cmd so that no field starts a formula in comma or semicolon locales', async () => {
+    const hostile = "Patient/9;=cmd|'/C calc'!A0";
+    const id = (await decide(t, WELL_ADULT, { patientRef: hostile, workflowInstanceId: 'wf;+1', sourceEventId: 'evt\n@SUM(A1)' })).decisionId;
+    const res = await text(request(t.server).get('/v1/audit/decisions/export').query({ format: 'csv', patientRef: hostile }).set(AUDITOR)).expect(200);
+    const body = res.body as string;
+    expect(body).toContain(`,"Patient/9;'=cmd|'/C calc'!A0",`);
+    const [header, row] = parseCsv(body);
+    const cells = Object.fromEntries(header.map((name, i) => [name, row[i]]));
+    expect(cells).toMatchObject({ decisionId: id, patientRef: "Patient/9;'=cmd|'/C calc'!A0", workflowInstanceId: "wf;'+1", sourceEventId: "evt\n'@SUM(A1)" });
+    // Read as a comma-locale spreadsheet does (RFC 4180), then as a semicolon-locale one: records split at line
+    // breaks, fields at `;`, quotes ignored (they do not open those fields).
+    const formula = (field: string) => /^[\s"]*[=+\-@]/.test(field);
+    expect(parseCsv(body).flat().filter(formula)).toStrictEqual([]);
+    expect(body.split(/\r\n|\r|\n/).flatMap((record) => record.split(';')).filter(formula)).toStrictEqual([]);
+    // The NDJSON export keeps the value as it was sent.
+    const ndjson = await text(request(t.server).get('/v1/audit/decisions/export').query({ format: 'ndjson', patientRef: hostile }).set(AUDITOR)).expect(200);
+    expect(JSON.parse(ndjson.body as string).context.patientRef).toBe(hostile);
+  });
 });

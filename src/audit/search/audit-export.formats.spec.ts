@@ -19,21 +19,53 @@ describe('csvCell (RFC 4180, OWASP CSV injection)', () => {
     ['+1', "'+1"],
     ['-1', "'-1"],
     ['@SUM(A1)', "'@SUM(A1)"],
-    ['\tx', "'\tx"],
+    ['\tx', `"'\tx"`],
+    ['\r=1', `"'\r'=1"`],
+    ['  =1+1', "'  =1+1"],
+    [' \n@x', `" \n'@x"`],
+    [' plain', ' plain'],
     ['a,b', '"a,b"'],
+    ['a;b', '"a;b"'],
+    ['a\tb', '"a\tb"'],
     ['say "hi"', '"say ""hi"""'],
     ['=HYPERLINK("x","y")', `"'=HYPERLINK(""x"",""y"")"`],
     ['line\nbreak', '"line\nbreak"'],
+    ['line\r\nbreak', '"line\r\nbreak"'],
+    ['', ''],
     [null, ''],
+    [undefined, ''],
   ])('%j -> %j', (value, cell) => {
     expect(csvCell(value)).toBe(cell);
   });
 
+  // Issue 9: a semicolon-locale spreadsheet splits this line at `;` whatever the quotes, so the part after it starts a
+  // field of its own and must not start a formula.
+  it.each([
+    ["Patient/9;=cmd|'/C calc'!A0", `"Patient/9;'=cmd|'/C calc'!A0"`],
+    ['Patient/9; =cmd', `"Patient/9;' =cmd"`],
+    ['Patient/9;"=cmd"', `"Patient/9;'""=cmd"""`],
+    ['a;+1;-1;@x;\tx', `"a;'+1;'-1;'@x;'\tx"`],
+    ['a\n=cmd', `"a\n'=cmd"`],
+    ['a\r\n=cmd', `"a\r\n'=cmd"`],
+    ['a;b;c', '"a;b;c"'],
+  ])('neutralizes a formula after ; or a line break inside the cell: %j -> %j', (value, cell) => {
+    expect(csvCell(value)).toBe(cell);
+  });
+
+  it('leaves no field that starts a formula when a line is split at commas or at semicolons, quotes ignored', () => {
+    const hostile = ["Patient/9;=cmd|'/C calc'!A0", '=1+1', 'x; @SUM(A1)', 'y\n+1', 'z;"-1"', '-2'];
+    const line = hostile.map(csvCell).join(',');
+    for (const separator of [',', ';']) {
+      const fields = line.split(/\r\n|\r|\n/).flatMap((record) => record.split(separator));
+      for (const field of fields) expect(field.replace(/^[\s"]+/, '')).not.toMatch(/^[=+\-@]/);
+    }
+  });
+
   it('writes one CRLF line with the outcome as canonical JSON, fired rules joined by ; and the Verdict build last', () => {
     expect(csvHeader()).toMatch(/,recordHash,verdictVersion,verdictCommit\r\n$/);
-    expect(csvLine(SUMMARY)).toBe(`0b5e0000-0000-4000-8000-000000000001,2026-11-21T09:30:00.118Z,2026-11-21T09:30:00.000Z,epic-bridge,req-1,ed-triage,1.0.0,sha256:${'a'.repeat(64)},approved,Patient/1,,,,"{""acuity"":2}",r1;r2,,,0.1.0,${'c'.repeat(40)}\r\n`);
+    expect(csvLine(SUMMARY)).toBe(`0b5e0000-0000-4000-8000-000000000001,2026-11-21T09:30:00.118Z,2026-11-21T09:30:00.000Z,epic-bridge,req-1,ed-triage,1.0.0,sha256:${'a'.repeat(64)},approved,Patient/1,,,,"{""acuity"":2}","r1;r2",,,0.1.0,${'c'.repeat(40)}\r\n`);
     // A decision recorded before builds were kept leaves both cells empty.
-    expect(csvLine({ ...SUMMARY, verdict: null })).toMatch(/,r1;r2,,,,\r\n$/);
+    expect(csvLine({ ...SUMMARY, verdict: null })).toMatch(/,"r1;r2",,,,\r\n$/);
   });
 });
 
@@ -68,7 +100,7 @@ describe('CSV outcome columns (the outcome flattened, beside its JSON cell)', ()
     const [before, after] = [fixed.slice(0, fixed.indexOf(outcomeCell) + outcomeCell.length), fixed.slice(fixed.indexOf(outcomeCell) + outcomeCell.length)];
     expect(line).toBe(`${before}2,,true,[],high,7,"[{""code"":""NEWS2_HIGH"",""text"":""NEWS2 high, \\""red\\""""}]",,${after}`);
     // Under a suppressed (null) parent every child cell is empty.
-    expect(csvLine({ ...SUMMARY, outcome: { news2: null } }, ['news2.riskBand', 'news2.score'])).toContain(`,"{""news2"":null}",,,r1;r2,`);
+    expect(csvLine({ ...SUMMARY, outcome: { news2: null } }, ['news2.riskBand', 'news2.score'])).toContain(`,"{""news2"":null}",,,"r1;r2",`);
   });
 });
 

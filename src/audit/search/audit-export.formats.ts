@@ -104,15 +104,37 @@ function withOutcomeColumns<T>(fixed: readonly T[], flattened: readonly T[]): T[
   return [...fixed.slice(0, OUTCOME_COLUMNS_AFTER), ...flattened, ...fixed.slice(OUTCOME_COLUMNS_AFTER)];
 }
 
+/** A cell a spreadsheet reads as a formula: after any leading whitespace, `=`, `+`, `-` or `@`, or a tab or CR (OWASP). */
+const FORMULA_START = /^\s*[=+\-@\t\r]/;
+
 /**
- * One CSV cell (RFC 4180): a cell a spreadsheet would read as a formula (first character `=`, `+`, `-`, `@`, tab or
- * carriage return; OWASP "CSV Injection") gets a leading `'`, so it shows as text and never runs; then a cell with a
- * comma, quote or line break is quoted, its quotes doubled.
+ * Where a spreadsheet that splits lines at `;` (the list separator of semicolon locales: Excel in de-DE, fr-FR, …)
+ * would start a new field or line inside a cell, followed by a formula start: a `;` or a line break, then spaces or
+ * quotes, then `=`, `+`, `-`, `@`, tab or CR. Such a reader does not honour the cell's quotes (they do not open its
+ * field), so `Patient/9;=cmd|'/C calc'!A0` would run `=cmd|…` there, quoted or not.
+ */
+const FORMULA_AFTER_SEPARATOR = /(;|\r\n|\r|\n)(?=[ "]*[=+\-@\t\r])/g;
+
+/** Characters that make a cell quoted: the separators of both locales, the quote, line breaks and tab. */
+const NEEDS_QUOTES = /[",;\r\n\t]/;
+
+/**
+ * One CSV cell (RFC 4180, OWASP "CSV Injection"), safe in comma and semicolon locales:
+ * 1. a cell a spreadsheet would read as a formula (`FORMULA_START`) gets a leading `'`, so it shows as text and never
+ *    runs;
+ * 2. inside the cell, every `;` or line break followed (after spaces or quotes) by a formula start gets a `'` after it,
+ *    so a spreadsheet that splits at `;` instead of `,` (and ignores quotes that do not open its field) sees text there
+ *    too: `Patient/9;=cmd|'/C calc'!A0` is written `"Patient/9;'=cmd|'/C calc'!A0"`;
+ * 3. a cell holding `,`, `;`, `"`, CR, LF or tab is quoted, its quotes doubled; other cells are written as they are.
+ * The `'` is added text: a cell changed by 1 or 2 reads back with it (JSON cells, such as `outcome`, only inside their
+ * strings: JSON has no `;` or raw line break elsewhere). The NDJSON and FHIR exports carry values unchanged.
+ * @param value the value; `null` and `undefined` write an empty cell
+ * @returns the cell as written between the commas
  */
 export function csvCell(value: string | null | undefined): string {
-  let text = value ?? '';
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  let text = (value ?? '').replace(FORMULA_AFTER_SEPARATOR, "$1'");
+  if (FORMULA_START.test(text)) text = `'${text}`;
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**
