@@ -61,6 +61,32 @@ describe('quality gate', () => {
     expect(problems).toContainEqual({ pointer: '/facts/news2Total/type', message: expect.stringContaining('derived from the total of score "news2"') });
   });
 
+  it('points a floor or undetermined path that collides with an outcome path at that path', () => {
+    const doc = structuredClone(read('ed-triage'));
+    const band = doc.outcome.fields.findIndex((f) => f.path === 'news2.riskBand');
+    doc.outcome.fields[band].floorPath = 'news2.score';
+    doc.outcome.undeterminedPath = 'acuityAtLeast';
+    expect(checkRulebookStructure(doc).filter((p) => p.message.includes('collides'))).toEqual([
+      { pointer: `/outcome/fields/${band}/floorPath`, message: 'floorPath of outcome field "news2.riskBand": path "news2.score" collides with outcome field "news2.score"' },
+      { pointer: '/outcome/undeterminedPath', message: 'outcome undeterminedPath: path "acuityAtLeast" collides with floorPath of outcome field "acuity"' },
+    ]);
+  });
+
+  it('checks the type of a fact derived from a floor or from a score-summary field too', () => {
+    const doc = structuredClone(read('ed-triage'));
+    doc.facts.news2RiskBandAtLeast = { type: 'integer', description: 'wrong type', derivedFrom: { field: 'news2.riskBandAtLeast' } };
+    doc.facts.news2SoFar = { type: 'boolean', description: 'wrong type', derivedFrom: { field: 'news2.score' } };
+    const problems = checkRulebookStructure(doc);
+    expect(problems).toContainEqual({
+      pointer: '/facts/news2RiskBandAtLeast/type',
+      message: 'fact "news2RiskBandAtLeast" is derived from floorPath "news2.riskBandAtLeast" of outcome field "news2.riskBand", which takes "high", not a value of type integer',
+    });
+    expect(problems).toContainEqual({
+      pointer: '/facts/news2SoFar/type',
+      message: 'fact "news2SoFar" is derived from outcome field "news2.score", the total of score "news2", a number or integer, but is declared boolean',
+    });
+  });
+
   it('lists every broken fact of the catalog, not only the first', () => {
     const doc = structuredClone(read('ed-triage'));
     doc.facts.heartRate = { ...doc.facts.heartRate, unit: 'beats' };

@@ -159,7 +159,8 @@ function ruleProblems(doc: RulebookDocument): ProblemPointer[] {
 
 /**
  * A JSON Pointer for one `compileRules` problem. The compiler names what each problem is about (`rule "x": …`,
- * `outcome field "p": …`, `score "s": …`, `fact "f": …`); within a rule, a problem about a fact or an operator is
+ * `outcome field "p": …`, `floorPath of outcome field "p": …`, `outcome undeterminedPath: …`, `score "s": …`,
+ * `fact "f": …`); within a rule, a problem about a fact or an operator is
  * pointed at the condition leaf that reads it (the first one not already reported with the same message).
  */
 export function locateCompilerProblem(doc: RulebookDocument, problem: string, used: ReadonlySet<string> = new Set()): string {
@@ -193,6 +194,12 @@ export function locateCompilerProblem(doc: RulebookDocument, problem: string, us
     const index = (doc.outcome.fields ?? []).findIndex((f) => f.path === field[1]);
     return index >= 0 ? jsonPointer('outcome', 'fields', index) : '/outcome/fields';
   }
+  const floor = /^floorPath of outcome field "([^"]*)": /.exec(problem);
+  if (floor) {
+    const index = doc.outcome.fields.findIndex((f) => f.path === floor[1]);
+    return index >= 0 ? jsonPointer('outcome', 'fields', index, 'floorPath') : '/outcome/fields';
+  }
+  if (/^outcome undeterminedPath: /.test(problem)) return '/outcome/undeterminedPath';
   const score = /^score "([^"]*)": required fact "([^"]*)"/.exec(problem);
   if (score) {
     const k = doc.outcome.scores?.[score[1]]?.requiredFacts.indexOf(score[2]) ?? -1;
@@ -232,7 +239,11 @@ function conditionLeaves(node: ConditionNode | undefined, pointer: string): Leaf
   return [{ pointer, leaf: n as LeafAt['leaf'] }];
 }
 
-/** A derived fact's declared type must fit what it is derived from. */
+/**
+ * A derived fact's declared type must fit what it is derived from: a score's total, known total or maximum (a number),
+ * `complete` (a boolean); an outcome field's values (its outputOrder, default, whenMissing value and the values rules
+ * set), a floor's (its field's outputOrder), a score-summary field's (a number).
+ */
 function derivedTypeProblems(doc: RulebookDocument): ProblemPointer[] {
   const problems: ProblemPointer[] = [];
   for (const [name, definition] of Object.entries(doc.facts)) {
@@ -247,14 +258,30 @@ function derivedTypeProblems(doc: RulebookDocument): ProblemPointer[] {
       continue;
     }
     const field = doc.outcome.fields.find((f) => f.path === source.field);
-    if (!field || field.from || field.hitPolicy === 'COLLECT') continue; // reported by the compiler
-    const values: unknown[] = [...(field.outputOrder ?? []), field.default, field.whenMissing?.value];
-    for (const rule of doc.rules) {
-      if (rule.event.type === 'outcome' && rule.event.params.set && Object.hasOwn(rule.event.params.set, source.field)) values.push(rule.event.params.set[source.field]);
+    const floorOf = field ? undefined : doc.outcome.fields.find((f) => f.floorPath === source.field);
+    if (field?.from && field.from.value !== 'missing') {
+      if (definition.type !== 'number' && definition.type !== 'integer') {
+        problems.push({ pointer, message: `fact "${name}" is derived from outcome field "${source.field}", the ${field.from.value} of score "${field.from.score}", a number or integer, but is declared ${definition.type}` });
+      }
+      continue;
+    }
+    let values: unknown[];
+    let what: string;
+    if (floorOf) {
+      // A floor takes the values of its field's outputOrder (or null).
+      values = [...(floorOf.outputOrder ?? [])];
+      what = `floorPath "${source.field}" of outcome field "${floorOf.path}"`;
+    } else {
+      if (!field || field.from || field.hitPolicy === 'COLLECT') continue; // reported by the compiler
+      values = [...(field.outputOrder ?? []), field.default, field.whenMissing?.value];
+      for (const rule of doc.rules) {
+        if (rule.event.type === 'outcome' && rule.event.params.set && Object.hasOwn(rule.event.params.set, source.field)) values.push(rule.event.params.set[source.field]);
+      }
+      what = `outcome field "${source.field}"`;
     }
     const wrong = values.find((value) => value !== null && value !== undefined && !fitsType(definition, value));
     if (wrong !== undefined) {
-      problems.push({ pointer, message: `fact "${name}" is derived from outcome field "${source.field}", which takes ${JSON.stringify(wrong)}, not a value of type ${definition.type}` });
+      problems.push({ pointer, message: `fact "${name}" is derived from ${what}, which takes ${JSON.stringify(wrong)}, not a value of type ${definition.type}` });
     }
   }
   return problems;

@@ -41,12 +41,14 @@ export class RulebookInconsistentError extends Error {
  * The checks of each rule's conditions and event are in `rule-consistency.ts`.
  *
  * The document is not modified; the compiled rules share nothing mutable with it.
+ * @param doc a rulebook that passed its JSON Schema (`rulebook.schema.json`): the checks assume its shape (`facts`,
+ *   `rules` and `outcome.fields` present)
  * @throws RulebookInconsistentError listing every inconsistency, each naming the rule, field or fact at fault
  */
 export function compileRules(doc: RulebookDocument): CompiledRules {
   const problems: string[] = [];
-  const catalog = doc.facts ?? {};
-  const scores = doc.outcome?.scores ?? {};
+  const catalog = doc.facts;
+  const scores = doc.outcome.scores ?? {};
 
   // Fact catalog.
   const inputFacts: string[] = [];
@@ -71,20 +73,20 @@ export function compileRules(doc: RulebookDocument): CompiledRules {
   }
 
   // Outcome fields, their floors and the undetermined list.
-  const fields = compileFields(doc.outcome?.fields ?? [], scores, isInput, problems);
+  const fields = compileFields(doc.outcome.fields, scores, isInput, problems);
   const fieldByPath = new Map(fields.map((f) => [f.path, f]));
-  const logic = doc.outcome?.missingFactLogic ?? 'two-valued';
+  const logic = doc.outcome.missingFactLogic ?? 'two-valued';
   if (logic !== 'two-valued' && logic !== 'kleene') problems.push(`outcome: unknown missingFactLogic "${String(logic)}"`);
-  const undeterminedPath = doc.outcome?.undeterminedPath;
+  const undeterminedPath = doc.outcome.undeterminedPath;
   checkExtraPaths(fields, undeterminedPath, problems);
-  const floorByPath = new Map(fields.flatMap((f) => (f.floorPath ? [[f.floorPath, f] as const] : [])));
 
   // Derived facts.
   for (const { name, source } of derivedFacts) {
     if ('score' in source) {
       if (!scores[source.score]) problems.push(`fact "${name}": derivedFrom score "${source.score}" is not declared`);
     } else {
-      const field = fieldByPath.get(source.field) ?? floorByPath.get(source.field);
+      // A floor (`floorPath`) holds a value of its field's outputOrder, so it is read like the field.
+      const field = fieldByPath.get(source.field) ?? fields.find((f) => f.floorPath === source.field);
       if (!field) problems.push(`fact "${name}": derivedFrom field "${source.field}" is not an outcome field or floor`);
       else if (field.hitPolicy === 'COLLECT' || field.from?.value === 'missing') {
         problems.push(`fact "${name}": derivedFrom field "${source.field}" is a list, not a single value`);
@@ -94,8 +96,8 @@ export function compileRules(doc: RulebookDocument): CompiledRules {
 
   // Rules.
   const seen = new Set<string>();
-  const compiled: (Omit<CompiledRule, 'order'> & { index: number })[] = [];
-  (doc.rules ?? []).forEach((rule, index) => {
+  const compiled: Omit<CompiledRule, 'order'>[] = [];
+  for (const rule of doc.rules) {
     const where = `rule "${rule.name}"`;
     if (seen.has(rule.name)) problems.push(`${where}: name is not unique`);
     seen.add(rule.name);
@@ -112,15 +114,15 @@ export function compileRules(doc: RulebookDocument): CompiledRules {
       priority,
       event: deepFreeze(structuredClone(rule.event)),
       conditions: deepFreeze(structuredClone(rule.conditions)),
-      index,
     });
-  });
+  }
 
   if (problems.length > 0) throw new RulebookInconsistentError(doc, problems);
 
+  // Array.prototype.sort is stable (ECMAScript 2019): rules of the same stage and priority keep their file order.
   const ordered: CompiledRule[] = compiled
-    .sort((a, b) => a.stage - b.stage || b.priority - a.priority || a.index - b.index)
-    .map(({ index: _index, ...rule }, order) => Object.freeze({ ...rule, order }));
+    .sort((a, b) => a.stage - b.stage || b.priority - a.priority)
+    .map((rule, order) => Object.freeze({ ...rule, order }));
   const stageNumbers = [...new Set(ordered.map((r) => r.stage))];
   const stages: CompiledStage[] = stageNumbers.map((stage) => {
     const rules = Object.freeze(ordered.filter((r) => r.stage === stage));
@@ -138,18 +140,20 @@ export function compileRules(doc: RulebookDocument): CompiledRules {
     scores: deepFreeze(structuredClone(scores)),
     fields: Object.freeze(fields),
     logic,
-    ...(undeterminedPath !== undefined && { undeterminedPath }),
+    undeterminedPath,
   });
 }
 
 /** The values each input fact could take, from its catalog definition (see `CompiledRules.inputDomains`). */
 function inputDomains(catalog: Record<string, FactDefinition>, inputFacts: readonly string[]): CompiledRules['inputDomains'] {
   const domains = new Map<string, { range?: { min: number; max: number }; values?: readonly unknown[] }>();
+  // Only string facts have allowedValues, and only number and integer facts a range (the schema and the fact catalog
+  // refuse them on other types).
   for (const name of inputFacts) {
     const { type, range, allowedValues } = catalog[name];
     if (type === 'boolean') domains.set(name, deepFreeze({ values: [true, false] }));
-    else if (type === 'string' && allowedValues) domains.set(name, deepFreeze({ values: [...allowedValues] }));
-    else if ((type === 'number' || type === 'integer') && range?.min !== undefined && range.max !== undefined) {
+    else if (allowedValues) domains.set(name, deepFreeze({ values: [...allowedValues] }));
+    else if (range?.min !== undefined && range.max !== undefined) {
       domains.set(name, deepFreeze({ range: { min: range.min, max: range.max } }));
     }
   }
@@ -215,15 +219,18 @@ function compileFields(
     if (outputRank && outputRank.size !== field.outputOrder?.length) {
       problems.push(`${where}: "outputOrder" lists a value twice`);
     }
-    return deepFreeze({ ...field, ...(outputRank ? { outputRank } : {}) }) as CompiledField;
+    return deepFreeze({ ...field, outputRank }) as CompiledField;
   });
 }
 
-/** Freezes `value` and everything reachable from it (a Map itself, not its entries); returns it. */
+/**
+ * Freezes `value` and everything reachable from it; returns it. A Map is frozen itself, not its entries (they are no
+ * properties: `Object.values` of a Map is empty). Primitives and `null` count as frozen (`Object.isFrozen`), and a
+ * part already frozen is not visited again.
+ */
 function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+  if (!Object.isFrozen(value)) {
     Object.freeze(value);
-    if (value instanceof Map) return value;
     for (const child of Object.values(value as object)) deepFreeze(child);
   }
   return value;
