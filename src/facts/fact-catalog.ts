@@ -139,26 +139,29 @@ function checkDefinition(definition: FactDefinition, catalog: Record<string, Fac
   if (definition.fhir) checkFhirDerivation(definition, definition.fhir, catalog);
 }
 
+/** A `default` must be a value the fact could take in: its type, already rounded, in range, allowed. */
 function checkDefault(definition: FactDefinition): void {
   const value = definition.default;
+  const shown = JSON.stringify(value);
+  // Each problem names the value (a range or allowed-values problem does so itself: `101 % is outside …`).
   const problem = (() => {
     switch (definition.type) {
       case 'number':
       case 'integer': {
-        if (typeof value !== 'number' || !Number.isFinite(value)) return 'is not a number';
+        if (typeof value !== 'number' || !Number.isFinite(value)) return `${shown} is not a number`;
         const places = factPrecision(definition);
-        if (places !== undefined && roundHalfUp(value, places) !== value) return `has more than ${places} decimal places`;
+        if (places !== undefined && roundHalfUp(value, places) !== value) return `${shown} has more than ${places} decimal places`;
         return rangeProblem(definition, value);
       }
       case 'boolean':
-        return typeof value === 'boolean' ? undefined : 'is not a boolean';
+        return typeof value === 'boolean' ? undefined : `${shown} is not a boolean`;
       case 'string':
-        return typeof value === 'string' ? allowedValuesProblem(definition, value) : 'is not a string';
+        return typeof value === 'string' ? allowedValuesProblem(definition, value) : `${shown} is not a string`;
       case 'dateTime':
-        return typeof value === 'string' && parseRfc3339Millis(value) !== undefined ? undefined : 'is not an RFC 3339 date-time';
+        return typeof value === 'string' && parseRfc3339Millis(value) !== undefined ? undefined : `${shown} is not an RFC 3339 date-time`;
     }
   })();
-  if (problem) throw new Error(`default ${JSON.stringify(value)} ${problem}`);
+  if (problem) throw new Error(`default ${problem}`);
 }
 
 function checkTokens(what: string, tokens: unknown): asserts tokens is CodingToken[] {
@@ -182,6 +185,7 @@ function checkCodeMap(definition: FactDefinition, codeMap: Record<string, string
 /** An `at: { fact }` must name a `dateTime` fact of the catalog that is not derived. */
 function checkAtFact(what: string, at: 'asOf' | { fact: string } | undefined, catalog: Record<string, FactDefinition>): void {
   if (at === undefined || at === 'asOf') return;
+  // Stryker disable next-line ConditionalExpression: reading an inherited member (`toString`) instead gives no `type`, refused the same way
   const target = Object.hasOwn(catalog, at.fact) ? catalog[at.fact] : undefined;
   if (!target || target.type !== 'dateTime' || target.derivedFrom) {
     throw new Error(`${what} fact '${at.fact}' must be a dateTime fact of the catalog that is not derived`);
@@ -205,7 +209,7 @@ function checkObservationRules(fhir: Extract<FhirDerivation, { kind: 'observatio
   if (!isPlainObject(above) || Object.keys(above).length === 0) throw new Error("'quantity-above' needs a threshold per code in above");
   checkTokens('above', Object.keys(above));
   for (const [token, threshold] of Object.entries(above)) {
-    if (!isPlainObject(threshold) || typeof threshold.value !== 'number' || !Number.isFinite(threshold.value) || typeof threshold.unit !== 'string') {
+    if (!isPlainObject(threshold) || !Number.isFinite(threshold.value) || typeof threshold.unit !== 'string') {
       throw new Error(`above['${token}'] must be { "value": number, "unit": UCUM unit }`);
     }
     if (!isValidUcumUnit(threshold.unit)) throw new Error(`above['${token}'] unit '${threshold.unit}' is not a valid UCUM unit`);
@@ -236,7 +240,7 @@ function checkFhirDerivation(definition: FactDefinition, fhir: FhirDerivation, c
       }
       if (fhir.codes.length === 0 && !fhir.components?.panelCodes.length) throw new Error('observation needs codes');
       if (fhir.select !== 'latest-at-or-before-asOf') throw new Error(`unknown select '${String(fhir.select)}'`);
-      const types = OBSERVATION_VALUES[fhir.value];
+      const types = Object.hasOwn(OBSERVATION_VALUES, fhir.value) ? OBSERVATION_VALUES[fhir.value] : undefined;
       if (!types) throw new Error(`unknown observation value '${String(fhir.value)}'`);
       if (!types.includes(type)) throw new Error(`observation value '${fhir.value}' gives a ${types.join('/')}, not a ${type}`);
       if (fhir.value === 'quantity' && definition.unit === undefined) throw new Error("a 'quantity' fact needs a UCUM unit");
@@ -343,7 +347,7 @@ export function takeInFacts(catalog: CompiledFactCatalog, input: FactIntakeInput
     asOf,
     taken,
     effectiveTimes: new Map(),
-    searchComplete: new Set(input.fhirSearchComplete ?? []),
+    searchComplete: new Set(input.fhirSearchComplete),
     ignored,
   };
 

@@ -302,7 +302,6 @@ describe('compileFactCatalog: observation fields', () => {
 
 describe('platform fixes on a published version (ed-triage 1.0.0 as bundled)', () => {
   const published = JSON.parse(readFileSync(new URL('../../rulebooks/ed-triage/1.0.0.json', import.meta.url), 'utf8')) as { facts: Record<string, FactDefinition> };
-  const v100 = compileFactCatalog(published.facts);
 
   it('reads a pain score sent without a unit (it refused the whole decision before) and never counts a registered heart rate', () => {
     const fhir = bundle(
@@ -310,7 +309,7 @@ describe('platform fixes on a published version (ed-triage 1.0.0 as bundled)', (
       hr('final', '2026-11-21T10:00:00Z', 96),
       hr('registered', '2026-11-21T11:00:00Z', 40, { status: 'registered' }),
     );
-    const result = takeInFacts(v100, { fhir, asOf: new Date(ASOF) });
+    const result = takeInFacts(compileFactCatalog(published.facts), { fhir, asOf: new Date(ASOF) });
     expect(result.facts.painScore).toMatchObject({ value: 8, unit: '{score}', source: 'fhir' });
     expect(result.facts.heartRate).toMatchObject({ value: 96, reference: 'Observation/final' });
     expect(result.ignoredResources).toEqual([expect.objectContaining({ reference: 'Observation/registered', reason: 'status-not-accepted', fact: 'heartRate' })]);
