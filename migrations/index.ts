@@ -6,6 +6,7 @@ import { AuditChainAndAccessLog1795200000002 } from './1795200000002-AuditChainA
 import { GovernanceAppendOnlyGrants1795200000003 } from './1795200000003-GovernanceAppendOnlyGrants.js';
 import { SafetyOfficerApproval1795300000000 } from './1795300000000-SafetyOfficerApproval.js';
 import { DecisionBuildAndIntakeProvenance1795300000001 } from './1795300000001-DecisionBuildAndIntakeProvenance.js';
+import { SeparationOfDuties1795400000010 } from './1795400000010-SeparationOfDuties.js';
 
 /** Every migration, oldest first. Listed explicitly so the same list works compiled (node) and in Jest (ESM, TS). */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   GovernanceAppendOnlyGrants1795200000003,
   SafetyOfficerApproval1795300000000,
   DecisionBuildAndIntakeProvenance1795300000001,
+  SeparationOfDuties1795400000010,
 ];

@@ -32,7 +32,7 @@ function pathOf(request: AuthenticatedRequest): string {
 }
 
 /**
- * The auditors' API (role `audit:read`; `admin` too): search, detail, export, integrity check and access log. Every
+ * The auditors' API (role `audit:read`): search, detail, export, integrity check and access log. Every
  * call is itself recorded in the access log.
  */
 @ApiTags('audit')

@@ -51,7 +51,7 @@ export class ProblemDetails implements ProblemDocument {
 /** What each error status means in Verdict's API, used as the response description unless the endpoint says more. */
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is invalid (malformed JSON, schema or parameter violations, JSON nested deeper than JSON_MAX_DEPTH, U+0000 or a lone surrogate anywhere; `errors` points at each).',
-  401: 'No bearer token, or an unknown one.',
+  401: 'No bearer token, or an invalid one (unknown, expired, not for this service); see WWW-Authenticate.',
   403: 'The token lacks the role this operation requires.',
   404: 'Not found.',
   406: 'None of the accepted media types can be produced.',
@@ -61,7 +61,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   422: 'Well-formed input that cannot be used (`errors` points at each problem).',
   429: 'Too many requests from this caller; see Retry-After.',
   500: 'Unexpected error; the body carries only the request id.',
-  503: 'A dependency (the database) is unavailable; see Retry-After.',
+  503: 'A dependency (the database, or a token issuer\'s keys) is unavailable; see Retry-After.',
 };
 
 /** Statuses whose problem response carries `Retry-After` (seconds), as `renderProblem` and the rate limiter set it. */
@@ -148,14 +148,15 @@ export function ApiOkMedia(description: string, mediaTypes: Record<string, Schem
 }
 
 /**
- * The bearer security scheme (`components.securitySchemes.bearer`, the name `@ApiBearerAuth()` refers to). Verdict's
- * tokens are opaque (matched by their sha256, `auth.guard.ts`), so no `bearerFormat` (Nest's `addBearerAuth` would
- * label them JWT). RFC 6750.
+ * The bearer security scheme (`components.securitySchemes.bearer`, the name `@ApiBearerAuth()` refers to). A token is
+ * an OAuth 2.0 access token (a JWT from a configured issuer) or an opaque static token (`auth.guard.ts`), so no
+ * `bearerFormat` (Nest's `addBearerAuth` would label every token JWT). RFC 6750.
  */
 export const BEARER_SCHEME: SecuritySchemeObject = {
   type: 'http',
   scheme: 'bearer',
-  description: 'An opaque token issued to the caller (not a JWT): `Authorization: Bearer <token>`. Missing or unknown: 401; without the role: 403.',
+  description: '`Authorization: Bearer <token>`: an OAuth 2.0 access token (a JWT from an issuer this installation trusts: SMART Backend Services '
+    + 'for workflow engines, OpenID Connect for people) or an opaque static token issued to the caller. Missing or invalid: 401; without the role: 403.',
 };
 
 /**

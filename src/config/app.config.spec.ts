@@ -1,9 +1,13 @@
-import { ConfigError, loadAppConfig } from './app.config.js';
+import { ConfigError, loadAppConfig, ROLES } from './app.config.js';
+
+/** A well-formed scrypt token hash (the configuration checks its form; what it hashes does not matter here). */
+const TOKEN_HASH = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA$' + 'A'.repeat(43);
 
 describe('loadAppConfig', () => {
   it('defaults to development on port 3000 with an embedded database', () => {
     const config = loadAppConfig({});
-    expect(config).toMatchObject({ nodeEnv: 'development', port: 3000, databaseUrl: undefined, tokens: [] });
+    expect(config).toMatchObject({ nodeEnv: 'development', host: '127.0.0.1', port: 3000, databaseUrl: undefined });
+    expect(config.auth).toStrictEqual({ demo: false, tokens: [], issuers: [], reloadSeconds: 5 });
   });
 
   it.each([
@@ -12,8 +16,8 @@ describe('loadAppConfig', () => {
     [{ NODE_ENV: 'staging' }, /NODE_ENV must be/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
-    [{ NODE_ENV: 'production' }, /AUTH_TOKENS is required/],
-    [{ AUTH_TOKENS: '[{"subject":"a","roles":["wizard"],"tokenSha256":"00"}]' }, /roles must be/],
+    [{ NODE_ENV: 'production' }, /NODE_ENV=production needs AUTH_ISSUERS, AUTH_ISSUERS_FILE, AUTH_TOKENS or AUTH_TOKENS_FILE/],
+    [{ AUTH_TOKENS: `[{"subject":"a","roles":["wizard"],"tokenHash":"${TOKEN_HASH}"}]` }, /roles must be/],
     [{ AUTH_TOKENS: 'not json' }, /AUTH_TOKENS must be a JSON array/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadAppConfig(env)).toThrow(ConfigError);
@@ -29,10 +33,11 @@ describe('loadAppConfig', () => {
     }
   });
 
-  it('accepts configured tokens by their sha256', () => {
-    const hash = 'a'.repeat(64);
-    const config = loadAppConfig({ NODE_ENV: 'production', AUTH_TOKENS: JSON.stringify([{ subject: 's', roles: ['audit:read'], tokenSha256: hash }]) });
-    expect(config.tokens).toEqual([{ subject: 's', roles: ['audit:read'], tokenSha256: hash }]);
+  it('accepts configured tokens by their scrypt hash, and listens on every interface in production unless HOST says otherwise', () => {
+    const config = loadAppConfig({ NODE_ENV: 'production', AUTH_TOKENS: JSON.stringify([{ subject: 's', roles: ['audit:read'], tokenHash: TOKEN_HASH }]) });
+    expect(config.auth.tokens).toStrictEqual([{ subject: 's', roles: ['audit:read'], tokenHash: TOKEN_HASH }]);
+    expect(config.host).toBe('0.0.0.0');
+    expect(loadAppConfig({ HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
   });
 
   it('needs two approvals for triage and one for other kinds unless APPROVALS_REQUIRED says otherwise', () => {
@@ -103,12 +108,25 @@ describe('loadAppConfig', () => {
   });
 
   it('accepts a safety officer token role and a VERDICT_COMMIT override, and refuses a commit that is not hex', () => {
-    const hash = 'b'.repeat(64);
-    const config = loadAppConfig({ AUTH_TOKENS: JSON.stringify([{ subject: 'cso', roles: ['rulebook:approve', 'safety:approve'], tokenSha256: hash }]),
+    const config = loadAppConfig({ AUTH_TOKENS: JSON.stringify([{ subject: 'cso', roles: ['rulebook:approve', 'safety:approve'], tokenHash: TOKEN_HASH }]),
       VERDICT_COMMIT: '0123456789abcdef0123456789abcdef01234567' });
-    expect(config.tokens[0].roles).toEqual(['rulebook:approve', 'safety:approve']);
+    expect(config.auth.tokens[0].roles).toEqual(['rulebook:approve', 'safety:approve']);
     expect(config.verdictCommit).toBe('0123456789abcdef0123456789abcdef01234567');
     expect(() => loadAppConfig({ VERDICT_COMMIT: 'main; rm -rf' })).toThrow(/VERDICT_COMMIT must be a git commit id/);
+  });
+
+  it('lets asOf lie at most 300 s after now unless AS_OF_FUTURE_TOLERANCE_SECONDS says otherwise (0-86400)', () => {
+    expect(loadAppConfig({}).asOfFutureToleranceSeconds).toBe(300);
+    expect(loadAppConfig({ AS_OF_FUTURE_TOLERANCE_SECONDS: '0' }).asOfFutureToleranceSeconds).toBe(0);
+    expect(loadAppConfig({ AS_OF_FUTURE_TOLERANCE_SECONDS: '86400' }).asOfFutureToleranceSeconds).toBe(86_400);
+    for (const bad of ['-1', '86401', '5m', '1.5']) {
+      expect(() => loadAppConfig({ AS_OF_FUTURE_TOLERANCE_SECONDS: bad })).toThrow(/AS_OF_FUTURE_TOLERANCE_SECONDS must be an integer from 0 to 86400/);
+    }
+  });
+
+  it('knows every role by name, none of them an admin role that would bundle the others', () => {
+    // A token or issuer naming a role outside this list stops the start (the former `admin` included).
+    expect(ROLES).toStrictEqual(['decision:evaluate', 'decision:pin-version', 'rulebook:author', 'rulebook:approve', 'safety:approve', 'audit:read', 'metrics:read']);
   });
 
   it('refuses a RULEBOOK_POLL_SECONDS outside 1-3600', () => {

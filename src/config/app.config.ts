@@ -3,20 +3,24 @@ import { resolve } from 'node:path';
 import type { HstsMode } from '../common/http-security.js';
 import { DEFAULT_JSON_MAX_DEPTH } from '../common/input-guard.js';
 import { RULEBOOK_KINDS, type RulebookKind } from '../common/rulebook-kind.js';
+import { type AuthConfig, type ConfiguredIssuer, loadAuthConfig, type StaticToken } from './auth.config.js';
 
-/** A token Verdict accepts, with the identity and roles it grants. */
-export interface ConfiguredToken {
-  subject: string;
-  roles: Role[];
-  /** sha256 of the bearer token, lowercase hex (the token itself is never configured in clear). */
-  tokenSha256: string;
-}
+/** A static token Verdict accepts (`AUTH_TOKENS`, `AUTH_TOKENS_FILE`), with the identity and roles it grants. */
+export type ConfiguredToken = StaticToken<Role>;
+/** An OAuth 2.0 issuer whose bearer JWTs Verdict accepts (`AUTH_ISSUERS`). */
+export type Issuer = ConfiguredIssuer<Role>;
 
 /**
- * Roles of the callers (README "Authentication"). `admin` holds every role. `safety:approve` is the clinical
- * safety officer's: held with `rulebook:approve`, an approval counts as a safety-officer approval too.
+ * Roles of the callers (README "Authentication", rulebooks/GOVERNANCE.md "Who does what"). Each grants only itself: no
+ * role implies another, and none bundles authoring with approving (separation of duties; a principal may hold both,
+ * and still never approves a version it authored, copied or submitted). `safety:approve` is the clinical safety
+ * officer's: held with `rulebook:approve`, an approval counts as a safety-officer approval too.
+ * `decision:pin-version` lets a caller of `decision:evaluate` name a version other than the one in force at `asOf`, or
+ * an `asOf` beyond `AS_OF_FUTURE_TOLERANCE_SECONDS`; `metrics:read` is the operators' (`GET /metrics`).
  */
-export const ROLES = ['decision:evaluate', 'rulebook:author', 'rulebook:approve', 'safety:approve', 'audit:read', 'admin'] as const;
+export const ROLES = [
+  'decision:evaluate', 'decision:pin-version', 'rulebook:author', 'rulebook:approve', 'safety:approve', 'audit:read', 'metrics:read',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -32,8 +36,11 @@ export interface AppConfig {
   rulebooksDir: string;
   dbPoolSize: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Configured tokens; empty means development mode with the contract's demo tokens (refused in production). */
-  tokens: ConfiguredToken[];
+  /**
+   * Who may call (README "Authentication"): OAuth 2.0 issuers (`AUTH_ISSUERS`), static tokens stored as scrypt hashes
+   * (`AUTH_TOKENS`, `AUTH_TOKENS_FILE`), the demo tokens (`VERDICT_DEMO_AUTH=true`, loopback `HOST` only).
+   */
+  auth: AuthConfig<Role>;
   /**
    * `RATE_LIMIT_PER_SECOND`: requests per caller (its bearer token, else its address) per one-second window, the health
    * probes counted apart with the same limit; 0 disables rate limiting (README "Security headers and rate limits").
@@ -61,6 +68,11 @@ export interface AppConfig {
    * address is the socket's and the protocol the connection's.
    */
   trustProxy: string[];
+  /**
+   * `AS_OF_FUTURE_TOLERANCE_SECONDS`: how far after now a decision's `asOf` may be (clock skew between the caller and
+   * Verdict), 0-86400, default 300; later is 422 `AS_OF_IN_FUTURE` unless the caller holds `decision:pin-version`.
+   */
+  asOfFutureToleranceSeconds: number;
   /** `CORS_ORIGINS`: the browser origins (`https://host[:port]`) allowed to call the API cross-origin; empty: none. */
   corsOrigins: string[];
   /**
@@ -84,6 +96,9 @@ export const DEFAULT_APPROVALS_REQUIRED: Readonly<Record<RulebookKind, number>> 
 /** Safety-officer approvals needed per kind when `SAFETY_APPROVALS_REQUIRED` is unset: triage 1, every other kind 0. */
 export const DEFAULT_SAFETY_APPROVALS_REQUIRED: Readonly<Record<RulebookKind, number>> = Object.freeze({ triage: 1, 'scheduling-eligibility': 0 });
 
+/** Seconds a decision's `asOf` may lie after now when `AS_OF_FUTURE_TOLERANCE_SECONDS` is unset (clock skew). */
+export const DEFAULT_AS_OF_FUTURE_TOLERANCE_SECONDS = 300;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, problems: string[]): number {
@@ -94,32 +109,6 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     return fallback;
   }
   return Number(raw);
-}
-
-function parseTokens(raw: string | undefined, problems: string[]): ConfiguredToken[] {
-  if (raw === undefined || raw.trim() === '') return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    problems.push('AUTH_TOKENS must be a JSON array of {subject, roles, tokenSha256}');
-    return [];
-  }
-  if (!Array.isArray(parsed) || parsed.length === 0) {
-    problems.push('AUTH_TOKENS must be a non-empty JSON array of {subject, roles, tokenSha256}');
-    return [];
-  }
-  const tokens: ConfiguredToken[] = [];
-  parsed.forEach((entry: unknown, i) => {
-    const e = entry as Partial<ConfiguredToken> | null;
-    if (!e || typeof e.subject !== 'string' || e.subject.length === 0) problems.push(`AUTH_TOKENS[${i}].subject must be a non-empty string`);
-    else if (!Array.isArray(e.roles) || e.roles.length === 0 || !e.roles.every((r) => (ROLES as readonly string[]).includes(r)))
-      problems.push(`AUTH_TOKENS[${i}].roles must be a non-empty list of ${ROLES.join(', ')}`);
-    else if (typeof e.tokenSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.tokenSha256))
-      problems.push(`AUTH_TOKENS[${i}].tokenSha256 must be 64 lowercase hex digits (sha256 of the token)`);
-    else tokens.push({ subject: e.subject, roles: e.roles, tokenSha256: e.tokenSha256 });
-  });
-  return tokens;
 }
 
 /**
@@ -203,14 +192,16 @@ function parseCorsOrigins(raw: string | undefined, problems: string[]): string[]
 /**
  * Reads and validates the environment once at start.
  *
- * Variables: `NODE_ENV` (development | production | test; default development), `HOST` (default 0.0.0.0), `PORT`
- * (default 3000), `DATABASE_URL` (postgres:// URL; unset: embedded PostgreSQL), `DATA_DIR` (default `.data`),
- * `RULEBOOKS_DIR` (default `rulebooks`), `DB_POOL_SIZE` (default 10), `LOG_LEVEL` (default info), `AUTH_TOKENS`
- * (JSON array; required in production), `RATE_LIMIT_PER_SECOND` (default 200; 0 disables), `APPROVALS_REQUIRED`
+ * Variables: `NODE_ENV` (development | production | test; default development), `HOST` (default 127.0.0.1, in
+ * production 0.0.0.0), `PORT` (default 3000), `DATABASE_URL` (postgres:// URL; unset: embedded PostgreSQL), `DATA_DIR`
+ * (default `.data`), `RULEBOOKS_DIR` (default `rulebooks`), `DB_POOL_SIZE` (default 10), `LOG_LEVEL` (default info),
+ * `AUTH_ISSUERS` or `AUTH_ISSUERS_FILE`, `AUTH_TOKENS`, `AUTH_TOKENS_FILE`, `AUTH_RELOAD_SECONDS`, `VERDICT_DEMO_AUTH`
+ * (see `loadAuthConfig`; production needs an issuer or a token), `RATE_LIMIT_PER_SECOND` (default 200; 0 disables), `APPROVALS_REQUIRED`
  * (JSON object kind -> 1-10; default `{"triage":2}`, other kinds 1), `SAFETY_APPROVALS_REQUIRED` (JSON object kind -> 0-10;
  * default `{"triage":1}`, other kinds 0), `VERDICT_COMMIT` (git commit id; default: the one the build recorded),
  * `RULEBOOK_POLL_SECONDS` (default 5), `JSON_MAX_DEPTH` (16-256, default 64), `TRUST_PROXY` (proxy addresses/CIDRs;
- * default none), `CORS_ORIGINS` (origins; default none), `HSTS` (auto | always | off; default auto).
+ * default none), `CORS_ORIGINS` (origins; default none), `HSTS` (auto | always | off; default auto),
+ * `AS_OF_FUTURE_TOLERANCE_SECONDS` (0-86400, default 300).
  *
  * @param env the process environment
  * @returns the configuration
@@ -233,23 +224,24 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const logLevel = (env.LOG_LEVEL ?? 'info') as AppConfig['logLevel'];
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
-  const tokens = parseTokens(env.AUTH_TOKENS, problems);
-  if (nodeEnv === 'production' && tokens.length === 0 && !problems.some((p) => p.startsWith('AUTH_TOKENS')))
-    problems.push('AUTH_TOKENS is required when NODE_ENV=production (the demo tokens are refused in production)');
+  // Default: loopback outside production (a development instance is not reachable from the network), every
+  // interface in production (containers).
+  const host = env.HOST && env.HOST.trim() !== '' ? env.HOST.trim() : nodeEnv === 'production' ? '0.0.0.0' : '127.0.0.1';
+  const auth = loadAuthConfig(env, { nodeEnv, host, roles: ROLES }, problems);
 
   const hsts = (env.HSTS && env.HSTS.trim() !== '' ? env.HSTS.trim() : 'auto') as HstsMode;
   if (!['auto', 'always', 'off'].includes(hsts)) problems.push(`HSTS must be auto, always or off (got "${env.HSTS}")`);
 
   const config: AppConfig = {
     nodeEnv,
-    host: env.HOST && env.HOST !== '' ? env.HOST : '0.0.0.0',
+    host,
     port: integer(env, 'PORT', 3000, 0, 65535, problems),
     databaseUrl,
     dataDir: resolve(env.DATA_DIR && env.DATA_DIR !== '' ? env.DATA_DIR : '.data'),
     rulebooksDir: resolve(env.RULEBOOKS_DIR && env.RULEBOOKS_DIR !== '' ? env.RULEBOOKS_DIR : 'rulebooks'),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200, problems),
     logLevel,
-    tokens,
+    auth,
     rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 200, 0, 1_000_000, problems),
     approvalsRequired: parseKindCounts('APPROVALS_REQUIRED', env.APPROVALS_REQUIRED, DEFAULT_APPROVALS_REQUIRED, 1, problems),
     safetyApprovalsRequired: parseKindCounts('SAFETY_APPROVALS_REQUIRED', env.SAFETY_APPROVALS_REQUIRED, DEFAULT_SAFETY_APPROVALS_REQUIRED, 0, problems),
@@ -257,6 +249,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rulebookPollSeconds: integer(env, 'RULEBOOK_POLL_SECONDS', 5, 1, 3600, problems),
     jsonMaxDepth: integer(env, 'JSON_MAX_DEPTH', DEFAULT_JSON_MAX_DEPTH, 16, 256, problems),
     trustProxy: parseTrustProxy(env.TRUST_PROXY, problems),
+    asOfFutureToleranceSeconds: integer(env, 'AS_OF_FUTURE_TOLERANCE_SECONDS', DEFAULT_AS_OF_FUTURE_TOLERANCE_SECONDS, 0, 86_400, problems),
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, problems),
     hsts,
   };

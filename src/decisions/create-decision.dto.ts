@@ -45,7 +45,8 @@ export class CreateDecisionDto {
   @IsString() @Matches(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'rulebook must be a rulebook key (kebab-case)' }) @Length(1, 100)
   rulebook: string;
 
-  @ApiPropertyOptional({ example: '1.0.0', description: 'Rulebook version (semver). Default: the version active at asOf.' })
+  @ApiPropertyOptional({ example: '1.0.0', description: 'Rulebook version (semver). Default: the version in force (active) at asOf. '
+    + 'Another version than that one needs the role decision:pin-version (else 403 VERSION_PIN_FORBIDDEN).' })
   @IsOptional() @IsString()
   @IsSemVer({ message: 'version must be a semantic version such as 1.0.0' })
   version?: string;
@@ -59,7 +60,8 @@ export class CreateDecisionDto {
   @IsOptional() @IsObject()
   fhir?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ example: '2026-11-21T09:30:00.000Z', description: 'RFC 3339 instant for ages and "latest observation". Default: now.' })
+  @ApiPropertyOptional({ example: '2026-11-21T09:30:00.000Z', description: 'RFC 3339 instant for ages, "latest observation" and the rulebook version in force. '
+    + 'Default: now. At most AS_OF_FUTURE_TOLERANCE_SECONDS (default 300) after now unless the caller holds decision:pin-version (else 422 AS_OF_IN_FUTURE).' })
   @IsOptional() @IsRfc3339DateTime({ message: 'asOf must be an RFC 3339 date-time with a time zone, e.g. 2026-11-21T09:30:00.000Z' })
   asOf?: string;
 

@@ -33,11 +33,13 @@ export class DecisionsController {
   } })
   @ApiProblems(
     { status: 400, description: 'The body breaks the request schema (`errors` points at each problem), malformed JSON, or an invalid Idempotency-Key.' },
-    401, 403,
+    401,
+    { status: 403, description: 'FORBIDDEN (no decision:evaluate), or VERSION_PIN_FORBIDDEN: `version` names another version than the one in force at asOf, which needs decision:pin-version.' },
     { status: 404, description: 'No such rulebook, or no version of it evaluable at asOf (or the one asked for).' },
     { status: 409, description: 'RULEBOOK_DEFECT (the version contradicts its own outcome policy), or IDEMPOTENCY_KEY_IN_USE.' },
     413, 415,
-    { status: 422, description: 'Unusable facts or FHIR input (range, unit, ambiguous patient), or IDEMPOTENCY_KEY_REUSED with a different body.' },
+    { status: 422, description: 'Unusable facts or FHIR input (range, unit, ambiguous patient), IDEMPOTENCY_KEY_REUSED with a different body, or '
+      + 'AS_OF_IN_FUTURE: asOf beyond AS_OF_FUTURE_TOLERANCE_SECONDS after now without decision:pin-version.' },
     429,
     { status: 503, description: 'The audit database is unavailable: nothing was decided or recorded.' },
   )

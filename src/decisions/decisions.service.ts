@@ -3,14 +3,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DecisionHistory } from '../audit/decision-history.js';
 import type { DecisionRecord } from '../audit/decision-record.js';
 import { DecisionRecorder } from '../audit/decision-recorder.js';
-import type { Principal } from '../auth/principal.js';
+import { hasRole, type Principal } from '../auth/principal.js';
 import { DomainError } from '../common/domain-error.js';
 import { isDatabaseUnavailable, isUniqueViolation } from '../common/postgres-errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { verdictBuild, type VerdictBuild } from '../config/build-info.js';
 import { takeInFacts } from '../facts/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { RulebookReadModel } from '../rulebooks/rulebook-read-model.js';
+import { RulebookReadModel, type RulebookVersionView } from '../rulebooks/rulebook-read-model.js';
 import { CompiledRulebookCache } from './compiled-rulebook.cache.js';
 import type { CreateDecisionDto } from './create-decision.dto.js';
 import { buildExplanation, ruleInput } from './decision-explanation.js';
@@ -43,6 +43,29 @@ function rulebookDefect(error: RulebookDefectError): DomainError {
 }
 
 /**
+ * 422 `AS_OF_IN_FUTURE`: `asOf` lies further after now than `AS_OF_FUTURE_TOLERANCE_SECONDS` (clock skew), so the
+ * decision would run rules not in force yet; only a caller holding `decision:pin-version` may look ahead.
+ */
+function asOfInFuture(asOf: Date, now: Date, toleranceSeconds: number): DomainError {
+  return new DomainError(422, 'AS_OF_IN_FUTURE', 'asOf is in the future',
+    `asOf ${asOf.toISOString()} is more than ${toleranceSeconds} s after now (${now.toISOString()}): a decision uses the rules in force at asOf, `
+    + 'and those of the future are not in force yet. Send the instant the decision is about (or leave asOf out for now); evaluating ahead of time '
+    + 'needs the role decision:pin-version.',
+    [{ pointer: '/asOf', message: `must be at most ${toleranceSeconds} s after now` }]);
+}
+
+/**
+ * 403 `VERSION_PIN_FORBIDDEN`: the request names a version other than the one in force at `asOf` (one approved but never
+ * activated, superseded, or scheduled for later), which only a caller holding `decision:pin-version` may do.
+ */
+function versionPinForbidden(key: string, version: string, inForce: string | undefined, asOf: Date): DomainError {
+  return new DomainError(403, 'VERSION_PIN_FORBIDDEN', 'Version not in force',
+    `${key}@${version} is not the version in force at ${asOf.toISOString()} (${inForce === undefined ? 'none is' : `${inForce} is`}). `
+    + 'A decision uses the version in force at its asOf: leave version out, or name that one. Naming another approved version needs the role decision:pin-version.',
+    [{ pointer: '/version', message: inForce === undefined ? 'no version is in force at asOf' : `the version in force at asOf is ${inForce}` }]);
+}
+
+/**
  * `sha256:<hex>` of a request body re-serialized (JSON.stringify keeps the sender's key order), for callers that have
  * no raw bytes; over HTTP the hash of the bytes as received is used. Not RFC 8785: canonicalizing a 1 MiB FHIR bundle
  * costs about ten times more on every request, and a retry resends the same body anyway.
@@ -52,7 +75,8 @@ export function requestHash(body: unknown): string {
 }
 
 /**
- * Makes decisions: resolves the rulebook version (explicit, or active at `asOf`), takes in the facts (request and
+ * Makes decisions: resolves the rulebook version (the one in force at `asOf`; another one only for a caller holding
+ * `decision:pin-version`, as is an `asOf` beyond `AS_OF_FUTURE_TOLERANCE_SECONDS`), takes in the facts (request and
  * FHIR R4), evaluates the compiled rules, and commits the audit record (`DecisionRecorder`) before anything is
  * answered; replays and `GET /v1/decisions/{id}` read it back through the audit's read model (`DecisionHistory`).
  * Idempotency keys are per caller: same key and body replays the stored decision, a different body is 422, a key
@@ -63,6 +87,9 @@ export class DecisionsService {
   private readonly inFlight = new Set<string>();
   /** The Verdict build named in every decision (package version and git commit), found once at start. */
   private readonly build: VerdictBuild;
+  /** `AS_OF_FUTURE_TOLERANCE_SECONDS` in milliseconds. */
+  private readonly asOfToleranceMs: number;
+  private readonly asOfToleranceSeconds: number;
 
   constructor(
     private readonly registry: RulebookReadModel,
@@ -73,6 +100,8 @@ export class DecisionsService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.build = verdictBuild(config.verdictCommit);
+    this.asOfToleranceSeconds = config.asOfFutureToleranceSeconds;
+    this.asOfToleranceMs = config.asOfFutureToleranceSeconds * 1000;
   }
 
   /**
@@ -83,7 +112,8 @@ export class DecisionsService {
    * @param idempotencyKey the `Idempotency-Key` header, if any
    * @param bodySha256 `sha256:<hex>` of the body's bytes as received (the input hash); computed from `body` if absent
    * @throws DomainError 400/404/409/422 as the contract says (409 `RULEBOOK_DEFECT` when the version contradicts its
-   *   own outcome policy on this input); DomainError 503 `AUDIT_UNAVAILABLE` when the database cannot record the
+   *   own outcome policy on this input); without `decision:pin-version`, 422 `AS_OF_IN_FUTURE` for an `asOf` beyond
+   *   the tolerance and 403 `VERSION_PIN_FORBIDDEN` for a `version` that is not the one in force at `asOf`; DomainError 503 `AUDIT_UNAVAILABLE` when the database cannot record the
    *   decision (unreachable, overloaded: `isDatabaseUnavailable`); other driver errors of the audit write as they are
    *   (a data exception renders as 400 `UNSTORABLE_VALUE`, a unique violation on the idempotency key is retried)
    */
@@ -159,9 +189,26 @@ export class DecisionsService {
     return { record: found.record, replayed: true };
   }
 
+  /**
+   * The version that evaluates `body`: the one in force at `asOf`, which is also all a caller may name unless it holds
+   * `decision:pin-version` (then any approved version, and any `asOf`).
+   * @throws DomainError 422 `AS_OF_IN_FUTURE`, 404, 409 (`resolveEvaluable`), 403 `VERSION_PIN_FORBIDDEN`
+   */
+  private resolveVersion(principal: Principal, body: CreateDecisionDto, asOf: Date): RulebookVersionView {
+    const mayPin = hasRole(principal, 'decision:pin-version');
+    const now = new Date();
+    if (!mayPin && asOf.getTime() > now.getTime() + this.asOfToleranceMs) throw asOfInFuture(asOf, now, this.asOfToleranceSeconds);
+    const view = this.registry.resolveEvaluable(body.rulebook, body.version, asOf);
+    if (body.version !== undefined && !mayPin) {
+      const inForce = this.registry.activeVersionAt(body.rulebook, asOf);
+      if (inForce !== view.version) throw versionPinForbidden(view.key, view.version, inForce, asOf);
+    }
+    return view;
+  }
+
   private async evaluateAndRecord(principal: Principal, body: CreateDecisionDto, requestId: string, inputHash: string, idempotencyKey?: string): Promise<DecisionRecord> {
     const asOf = body.asOf ? new Date(body.asOf) : new Date();
-    const view = this.registry.resolveEvaluable(body.rulebook, body.version, asOf);
+    const view = this.resolveVersion(principal, body, asOf);
     const rulebook = this.compiled.get(view);
     const intake = takeInFacts(rulebook.facts, { facts: body.facts, fhir: body.fhir, asOf, patientRef: body.context?.patientRef, fhirSearchComplete: body.fhirSearchComplete });
     const evaluation = await evaluate(rulebook.rules, ruleInput(view.document, intake));

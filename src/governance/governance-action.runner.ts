@@ -19,7 +19,7 @@ export interface GovernanceAction {
   key: string;
   version?: string;
   action: RulebookHistoryAction;
-  /** The role the action needs (held directly or through `admin`). */
+  /** The role the action needs (held by the principal itself: no role implies another). */
   role: Role;
   comment?: string | null;
   /** The state the action leads to, recorded with a refusal as what was asked for. */

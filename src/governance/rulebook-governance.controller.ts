@@ -115,10 +115,10 @@ export class RulebookGovernanceController {
   @Post(':key/versions/:version/approve')
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve a version in review',
-    description: `Role rulebook:approve. Bound to the content hash the approver reviewed (409 CONTENT_HASH_MISMATCH otherwise). Nobody approves a version they created or edited (403 SELF_APPROVAL_FORBIDDEN). An approver who also holds safety:approve (the clinical safety officer) approves as safety officer: that approval counts as one of the distinct approvals and as a safety-officer approval. With the number of distinct approvals its kind needs (APPROVALS_REQUIRED; triage 2, others 1) and, of those, the safety-officer approvals it needs (SAFETY_APPROVALS_REQUIRED; triage 1, others 0), both fixed at submission, the version becomes approved; until then it stays in_review and approvalsNeeded / safetyApprovalsNeeded say what is missing. ${REFUSED}` })
+    description: `Role rulebook:approve. Bound to the content hash the approver reviewed (409 CONTENT_HASH_MISMATCH otherwise). Separation of duties: nobody approves a version they created, edited or submitted, or one copied (directly or through copies) from a version they created or edited (403 SEPARATION_OF_DUTIES, the detail naming the conflicting duty). An approver who also holds safety:approve (the clinical safety officer) approves as safety officer: that approval counts as one of the distinct approvals and as a safety-officer approval. With the number of distinct approvals its kind needs (APPROVALS_REQUIRED; triage 2, others 1) and, of those, the safety-officer approvals it needs (SAFETY_APPROVALS_REQUIRED; triage 1, others 0), both fixed at submission, the version becomes approved; until then it stays in_review and approvalsNeeded / safetyApprovalsNeeded say what is missing. ${REFUSED}` })
   @ApiParam(KEY) @ApiParam(VERSION) @ApiBody({ type: ApproveDto })
   @ApiOk(VersionDetailResponse, { description: 'The version (in_review until enough approvals and safety-officer approvals, then approved).' })
-  @ApiProblems(400, { status: 403, description: 'FORBIDDEN or SELF_APPROVAL_FORBIDDEN.' }, 404,
+  @ApiProblems(400, { status: 403, description: 'FORBIDDEN or SEPARATION_OF_DUTIES.' }, 404,
     { status: 409, description: 'INVALID_TRANSITION, CONTENT_HASH_MISMATCH or ALREADY_APPROVED.' })
   approve(@Req() request: AuthenticatedRequest, @Param('key') key: string, @Param('version') version: string,
     @Body() body: ApproveDto): Promise<VersionDetailView> {

@@ -54,10 +54,27 @@ export function qualityGateFailed(key: string, version: string, problems: Proble
     `${key}@${version} does not pass the quality gate: ${problems.length} problem(s). Fix them in the draft and submit again.`, problems);
 }
 
-/** 403 `SELF_APPROVAL_FORBIDDEN`: who created or edited a version never approves it (four-eyes principle). */
-export function selfApprovalForbidden(subject: string, key: string, version: string): DomainError {
-  return new DomainError(403, 'SELF_APPROVAL_FORBIDDEN', 'Self-approval forbidden',
-    `${subject} created or edited ${key}@${version} and cannot approve it: another approver must (four-eyes principle).`);
+/**
+ * A duty a person already holds on a version, which excludes approving it (separation of duties): `author` (created or
+ * edited it), `origin-author` (created or edited `origin`, a version it was copied from, directly or through copies of
+ * copies) or `submitter` (submitted it for review).
+ */
+export type ConflictingDuty =
+  | { duty: 'author' }
+  | { duty: 'origin-author'; origin: string }
+  | { duty: 'submitter' };
+
+/**
+ * 403 `SEPARATION_OF_DUTIES`: the authors of a version (those of the versions it was copied from included), its
+ * submitter and its approvers are distinct people (four-eyes principle); the detail names the duty that conflicts.
+ */
+export function separationOfDuties(subject: string, key: string, version: string, conflict: ConflictingDuty): DomainError {
+  const duty = conflict.duty === 'author' ? `created or edited ${key}@${version}`
+    : conflict.duty === 'submitter' ? `submitted ${key}@${version} for review`
+    : `created or edited ${key}@${conflict.origin}, which ${key}@${version} was copied from,`;
+  return new DomainError(403, 'SEPARATION_OF_DUTIES', 'Separation of duties',
+    `${subject} ${duty} and cannot also approve it: the authors of a version (including those of the versions it was copied from), `
+    + 'its submitter and its approvers must be different people (four-eyes principle). Another approver must approve it.');
 }
 
 /** 409 `CONTENT_HASH_MISMATCH`: the approval names another content than the version's. */

@@ -17,7 +17,7 @@ import type {
 
 const STATES: RulebookVersionState[] = ['draft', 'in_review', 'approved', 'active', 'rejected', 'retired'];
 const HISTORY_STATUSES: RulebookHistoryStatus[] = [...STATES, 'scheduled'];
-const ACTIONS: RulebookHistoryAction[] = ['import', 'create', 'update', 'submit', 'approve', 'reject', 'activate', 'rollback', 'retire', 'supersede'];
+const ACTIONS: RulebookHistoryAction[] = ['import', 'bootstrap', 'create', 'update', 'submit', 'approve', 'reject', 'activate', 'rollback', 'retire', 'supersede'];
 const HASH = { example: 'sha256:9f2c4e0b1d6a7c3e5f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e', description: 'sha256 of the RFC 8785 canonical JSON of the document.' };
 const INSTANT = { example: '2026-12-01T07:00:00.000Z', description: 'RFC 3339 UTC.' };
 

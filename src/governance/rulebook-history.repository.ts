@@ -45,12 +45,11 @@ interface HistoryRow {
 }
 
 /**
- * The role a history entry names: the one the action required when the principal holds it, else `admin` when that
- * grants it, else every role held (for a refusal for want of the role), or `none`.
+ * The role a history entry names: the one the action required when the principal holds it, else every role held (for
+ * a refusal for want of the role), or `none`.
  */
 export function historyRole(principal: Principal, required: Role): string {
   if (principal.roles.includes(required)) return required;
-  if (principal.roles.includes('admin')) return 'admin';
   return principal.roles.join(' ') || 'none';
 }
 

@@ -11,7 +11,7 @@ import { approvalsRequired, safetyApprovalsRequired } from './approval-requireme
 import { GovernanceActionRunner } from './governance-action.runner.js';
 import { RulebookGovernanceQueryService } from './rulebook-governance-query.service.js';
 import {
-  alreadyApproved, contentHashMismatch, invalidTransition, kindMismatch, qualityGateFailed, rulebookNotFound, selfApprovalForbidden, versionExists,
+  alreadyApproved, contentHashMismatch, invalidTransition, kindMismatch, qualityGateFailed, rulebookNotFound, separationOfDuties, versionExists,
   versionNotDraft, versionNotFound,
 } from './rulebook-governance.errors.js';
 import type { DraftSource, SubmittedVersionView, VersionDetailView } from './rulebook-governance.types.js';
@@ -27,8 +27,9 @@ import { isRulebookKey, RulebookVersionRepository } from './rulebook-version.rep
  * again.
  *
  * Rules enforced here and, as a second line, by the database: roles (`rulebook:author` drafts and submits;
- * `rulebook:approve` approves, rejects, activates, rolls back, retires); nobody approves a version they created or
- * edited (403); approvals needed per kind (`APPROVALS_REQUIRED`) and, of those, approvals by a clinical safety officer
+ * `rulebook:approve` approves, rejects, activates, rolls back, retires; no role grants both); separation of duties:
+ * nobody approves a version they created, edited or submitted, or whose origin (the version it was copied from,
+ * transitively) they created or edited (403 `SEPARATION_OF_DUTIES`); approvals needed per kind (`APPROVALS_REQUIRED`) and, of those, approvals by a clinical safety officer
  * (`safety:approve`, `SAFETY_APPROVALS_REQUIRED`; DCB0129), both fixed at submission; an approval names the content
  * hash it saw; only approved versions activate. Each transition runs through `GovernanceActionRunner` (one locked
  * transaction, its history entry, NOTIFY; refusals recorded) and answers the version as it then is.
@@ -135,7 +136,8 @@ export class RulebookLifecycleService {
    * approves as clinical safety officer (it counts as one of the distinct approvals and as a safety-officer approval).
    * With enough distinct approvals and enough safety-officer approvals (both fixed at submission) the version becomes
    * `approved`; until then it stays `in_review` and its view says what is still needed.
-   * @throws DomainError 403 `FORBIDDEN` / `SELF_APPROVAL_FORBIDDEN` (the approver created or edited it), 404,
+   * @throws DomainError 403 `FORBIDDEN` / `SEPARATION_OF_DUTIES` (the approver created, edited or submitted it, or
+   *   created or edited a version it was copied from), 404,
    *   409 `INVALID_TRANSITION` (not in review), `CONTENT_HASH_MISMATCH` (the content is not what the approver saw),
    *   `ALREADY_APPROVED`
    */
@@ -143,7 +145,8 @@ export class RulebookLifecycleService {
     await this.runner.run({ principal, key, version, action: 'approve', role: 'rulebook:approve', comment, toStatus: 'approved' }, async (tx) => {
       const row = await this.versions.findLocked(tx, key, version);
       if (row.status !== 'in_review') throw invalidTransition(key, version, row.status, 'approved', 'only a version in review can be approved');
-      if (row.created_by === principal.subject || row.editors.includes(principal.subject)) throw selfApprovalForbidden(principal.subject, key, version);
+      const conflict = await this.versions.dutyConflict(tx, row, principal.subject);
+      if (conflict) throw separationOfDuties(principal.subject, key, version, conflict);
       if (seenContentHash !== row.content_hash) throw contentHashMismatch(key, version, seenContentHash, row.content_hash);
       const already = (await tx.query(`SELECT 1 FROM rulebook_approval WHERE version_id = $1 AND approver = $2`, [row.id, principal.subject])) as unknown[];
       if (already.length > 0) throw alreadyApproved(principal.subject, key, version);

@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { isSemVer } from '../common/semver.js';
 import type { RulebookVersionStatus } from '../rulebooks/rulebook-version.entity.js';
 import type { RulebookKind } from '../rulebooks/rulebook.types.js';
-import { versionNotFound } from './rulebook-governance.errors.js';
+import { type ConflictingDuty, versionNotFound } from './rulebook-governance.errors.js';
 import type { ApprovalRow, PeriodRow, VersionRow } from './rulebook-governance.rows.js';
 
 /** What runs SQL: the data source's manager, or a transaction's. */
@@ -89,6 +89,28 @@ export class RulebookVersionRepository {
       `SELECT 1 FROM rulebook_active_period WHERE rulebook_key = $1 AND version = $2 AND valid_from <= clock_timestamp() AND valid_until > clock_timestamp()`,
       [key, version])) as unknown[];
     return rows.length > 0;
+  }
+
+  /**
+   * The duty `subject` already holds on the version `row` that excludes approving it (separation of duties), or
+   * undefined when it holds none: its submitter; one of its authors (`created_by` or `editors`); or an author of a
+   * version it was copied from, following `based_on` through copies of copies (the nearest such version is named).
+   * The database's approval trigger (migration 1795400000010-SeparationOfDuties) applies the same rule.
+   */
+  async dutyConflict(q: Queryable, row: VersionRow, subject: string): Promise<ConflictingDuty | undefined> {
+    if (row.submitted_by === subject) return { duty: 'submitter' };
+    const [authored] = (await q.query(
+      `WITH RECURSIVE lineage AS (
+         SELECT version, created_by, editors, based_on, 0 AS depth FROM rulebook_version WHERE id = $1
+         UNION ALL
+         SELECT p.version, p.created_by, p.editors, p.based_on, l.depth + 1
+           FROM rulebook_version p JOIN lineage l ON p.rulebook_key = $2 AND p.version = l.based_on
+          WHERE l.depth < 1000
+       )
+       SELECT version, depth FROM lineage WHERE created_by = $3 OR editors ? $3 ORDER BY depth LIMIT 1`,
+      [row.id, row.rulebook_key, subject])) as { version: string; depth: number }[];
+    if (!authored) return undefined;
+    return authored.depth === 0 ? { duty: 'author' } : { duty: 'origin-author', origin: authored.version };
   }
 
   /** The approvals of every version of `key`, oldest first. */

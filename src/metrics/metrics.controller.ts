@@ -6,7 +6,7 @@ import { RequireRoles } from '../auth/auth.guard.js';
 import { ApiOkMedia, ApiProblems } from '../common/api-docs.js';
 import { MetricsService } from './metrics.service.js';
 
-/** `GET /metrics`: Prometheus exposition for operators (role `admin`; scrapers send a bearer token). */
+/** `GET /metrics`: Prometheus exposition for operators (role `metrics:read`; scrapers send a bearer token). */
 @ApiTags('operations')
 @ApiBearerAuth()
 @Controller('metrics')
@@ -14,7 +14,7 @@ export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
   @Get()
-  @RequireRoles('admin')
+  @RequireRoles('metrics:read')
   @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
   @ApiOkMedia('The metrics in the Prometheus text exposition format 0.0.4.', { [Registry.PROMETHEUS_CONTENT_TYPE]: { type: 'string' } })
   @ApiProblems(401, 403, 429)

@@ -10,7 +10,7 @@ export type RulebookDefectKind = 'HIT_POLICY_VIOLATION' | 'SCORE_PARAMETER_SCORE
 /**
  * Prometheus metrics of one Verdict process (prom-client): the Node.js process defaults, decisions by rulebook,
  * version and result, decision latency, audit write failures, and rulebook defects found at run time. Exposed in the
- * text exposition format at `GET /metrics` (role `admin`).
+ * text exposition format at `GET /metrics` (role `metrics:read`).
  */
 @Injectable()
 export class MetricsService {

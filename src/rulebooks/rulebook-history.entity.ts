@@ -3,10 +3,12 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 /**
  * What the governance history records: the transitions of the lifecycle (draft -> in_review -> approved -> active ->
  * retired, or rejected from review), draft edits, activations (now, scheduled, rollback), scheduled activations
- * superseded by a later governance decision, and the bundled imports.
+ * superseded by a later governance decision, the bundled imports (`import`: into review) and the bootstrap of a fresh
+ * installation (`bootstrap`: bundled versions approved without review, once, while the database held no version).
  */
 export type RulebookHistoryAction =
   | 'import'
+  | 'bootstrap'
   | 'create'
   | 'update'
   | 'submit'
@@ -45,7 +47,7 @@ export class RulebookHistoryEntity {
   @Column({ type: 'text' })
   actor: string;
 
-  /** The role the actor acted in (`rulebook:approve`, `admin`, …), or the roles they held when refused for want of one. */
+  /** The role the actor acted in (`rulebook:approve`, `safety:approve`, `system` for the bundle importer, …), or the roles they held when refused for want of one. */
   @Column({ type: 'text' })
   role: string;
 

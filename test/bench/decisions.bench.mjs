@@ -19,7 +19,7 @@ const port = await new Promise((resolve) => {
   s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
 });
 const server = spawn(process.execPath, ['dist/src/main.js'], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '0' },
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', VERDICT_DEMO_AUTH: 'true', LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '0' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 const base = `http://127.0.0.1:${port}`;

@@ -132,7 +132,8 @@ describe('GET /v1/audit/decisions and /v1/audit/decisions/{id}', () => {
       await request(t.server).get(path).set({ Authorization: 'Bearer dev-author' }).expect(403);
       await request(t.server).get(path).expect(401);
     }
-    await request(t.server).get('/v1/audit/decisions').set({ Authorization: 'Bearer dev-admin' }).expect(200);
+    // Operators read metrics, not patients' decisions: no role includes audit:read.
+    await request(t.server).get('/v1/audit/decisions').set({ Authorization: 'Bearer dev-operator' }).expect(403);
   });
 
   it('records every search and read in the access log, with who, filters, count and patients', async () => {

@@ -7,6 +7,8 @@ import {
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const ENGINE = { Authorization: 'Bearer dev-workflow-engine' };
+/** An engine allowed to name a version other than the one in force (`decision:pin-version`). */
+const PINNING_ENGINE = { Authorization: 'Bearer dev-pinning-engine' };
 const AUDITOR = { Authorization: 'Bearer dev-auditor' };
 
 /** Triage: the decision instant and when the vital signs were taken (20 minutes before). */
@@ -43,9 +45,9 @@ describe('clinical safety (issue 7) through POST /v1/decisions with FHIR input',
     await t.close();
   });
 
-  /** Posts a decision request, expects 201, and checks that the auditor's GET returns the very same decision. */
-  async function decide(body: Record<string, unknown>): Promise<DecisionRecord & { outcome: Outcome }> {
-    const res = await request(t.server).post('/v1/decisions').set(ENGINE).send(body);
+  /** Posts a decision request (as `engine`), expects 201, and checks that the auditor's GET returns the very same decision. */
+  async function decide(body: Record<string, unknown>, engine = ENGINE): Promise<DecisionRecord & { outcome: Outcome }> {
+    const res = await request(t.server).post('/v1/decisions').set(engine).send(body);
     if (res.status !== 201) throw new Error(`expected 201, got ${res.status}: ${JSON.stringify(res.body)}`);
     const read = await request(t.server).get(`/v1/decisions/${res.body.decisionId}`).set(AUDITOR).expect(200);
     expect(read.body).toEqual(res.body);
@@ -79,7 +81,8 @@ describe('clinical safety (issue 7) through POST /v1/decisions with FHIR input',
     });
 
     it('1. the same input on ed-triage 1.0.0 (named explicitly) still evaluates, and shows the hazard 1.1.0 fixes: acuity 4', async () => {
-      const d = await decide({ ...spo2Of88WithoutTemperature, version: '1.0.0' });
+      // 1.0.0 was never in force: naming it takes an engine allowed to pin a version.
+      const d = await decide({ ...spo2Of88WithoutTemperature, version: '1.0.0' }, PINNING_ENGINE);
       expect(d.rulebook.version).toBe('1.0.0');
       expect(d.outcome.acuity).toBe(4);
       expect(d.explanation.facts.spo2).toMatchObject({ value: 88, source: 'fhir', reference: `Observation/${ADULT}-spo2` });

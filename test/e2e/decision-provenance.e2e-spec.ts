@@ -4,7 +4,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { AuditChainSealer } from '../../src/audit/chain/audit-chain.sealer.js';
 import { auditEventBundleProblems } from '../support/fhir-audit-event-validator.js';
-import { approvedVersion, AUDITOR, bundled, ENGINE } from '../support/governance.js';
+import { approvedVersion, AUDITOR, bundled, ENGINE, PINNING_ENGINE } from '../support/governance.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const AS_OF = '2026-11-21T09:30:00.000Z';
@@ -85,7 +85,8 @@ describe('decision provenance: the Verdict build and the intake explanation, sto
     const document = { ...bundled('ed-triage'), version: STALE_HR_VERSION };
     document.facts = { ...document.facts, heartRate: { ...document.facts.heartRate, maxAge: 'PT4H' } };
     expect((await approvedVersion(t.server, 'ed-triage', STALE_HR_VERSION, { document })).status).toBe('approved');
-    created = await request(t.server).post('/v1/decisions').set(ENGINE)
+    // 9.0.0 is approved but never activated: naming it takes decision:pin-version.
+    created = await request(t.server).post('/v1/decisions').set(PINNING_ENGINE)
       .send({ rulebook: 'ed-triage', version: STALE_HR_VERSION, fhir: BUNDLE, asOf: AS_OF, context: { encounterRef: 'Encounter/e1' } }).expect(201);
   });
   afterAll(async () => {
@@ -177,7 +178,7 @@ describe('decision provenance: the Verdict build and the intake explanation, sto
       ['the facts\' patient', `UPDATE decision SET fact_patient_ref = 'Patient/p2' WHERE id = $1`],
     ];
     for (const [what, sql] of cases) {
-      const decided = await request(t.server).post('/v1/decisions').set(ENGINE)
+      const decided = await request(t.server).post('/v1/decisions').set(PINNING_ENGINE)
         .send({ rulebook: 'ed-triage', version: STALE_HR_VERSION, fhir: BUNDLE, asOf: AS_OF }).expect(201);
       const victim = decided.body.decisionId as string;
       expect(await integrityOf(victim)).toMatchObject({ ok: true });

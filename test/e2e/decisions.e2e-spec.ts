@@ -199,7 +199,7 @@ describe('POST /v1/decisions and GET /v1/decisions/{id}', () => {
   });
 
   it('lets an engine read only its own decisions', async () => {
-    const res = await request(t.server).post('/v1/decisions').set({ Authorization: 'Bearer dev-admin' }).send({ rulebook: 'ed-triage', facts: HIGH_RISK_ADULT }).expect(201);
+    const res = await request(t.server).post('/v1/decisions').set({ Authorization: 'Bearer dev-pinning-engine' }).send({ rulebook: 'ed-triage', facts: HIGH_RISK_ADULT }).expect(201);
     await request(t.server).get(`/v1/decisions/${res.body.decisionId}`).set(ENGINE).expect(404);
     await request(t.server).get(`/v1/decisions/${res.body.decisionId}`).set({ Authorization: 'Bearer dev-author' }).expect(403);
     await request(t.server).get('/v1/decisions/not-a-uuid').set(AUDITOR).expect(404);

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { createHash } from 'node:crypto';
 import { readFixture } from '../support/fhir-fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { hashToken } from '../../src/common/token-hash.js';
 
 const ENGINE = { Authorization: 'Bearer dev-workflow-engine' };
 const FACTS = { ageYears: 40, respiratoryRate: 16, spo2: 98, onSupplementalOxygen: false, systolicBp: 125, heartRate: 70, consciousness: 'A', temperatureC: 36.8 };
@@ -131,8 +132,8 @@ describe('production mode', () => {
   let t: TestApp;
   const token = 'prod-engine-token-0123456789';
   beforeAll(async () => {
-    t = await startTestApp({ NODE_ENV: 'production', AUTH_TOKENS: JSON.stringify([
-      { subject: 'epic-bridge', roles: ['decision:evaluate'], tokenSha256: createHash('sha256').update(token).digest('hex') },
+    t = await startTestApp({ NODE_ENV: 'production', VERDICT_DEMO_AUTH: 'false', AUTH_TOKENS: JSON.stringify([
+      { subject: 'epic-bridge', roles: ['decision:evaluate'], tokenHash: await hashToken(token, { N: 1024, r: 8, p: 1 }) },
     ]) });
   });
   afterAll(async () => {
@@ -165,7 +166,7 @@ describe('rate limiting', () => {
     expectProblem(limited[0], 429, 'RATE_LIMITED');
     expect(Number(limited[0].headers['retry-after'])).toBeGreaterThanOrEqual(1);
     await request(t.server).get('/health/live').expect(200);
-    await request(t.server).post('/v1/decisions').set({ Authorization: 'Bearer dev-admin' }).send({ rulebook: 'ed-triage', facts: FACTS }).expect(201);
+    await request(t.server).post('/v1/decisions').set({ Authorization: 'Bearer dev-pinning-engine' }).send({ rulebook: 'ed-triage', facts: FACTS }).expect(201);
   });
 });
 
@@ -183,7 +184,7 @@ describe('GET /metrics', () => {
     await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', facts: { ...FACTS, spo2: 101 } }).expect(422);
     await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'no-such-book', facts: FACTS }).expect(404);
     await request(t.server).get('/metrics').set(ENGINE).expect(403);
-    const res = await request(t.server).get('/metrics').set({ Authorization: 'Bearer dev-admin' }).expect(200);
+    const res = await request(t.server).get('/metrics').set({ Authorization: 'Bearer dev-operator' }).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toContain('verdict_decisions_total{rulebook="ed-triage",version="1.1.0",result="decided"} 1');
     expect(res.text).toContain('verdict_decisions_total{rulebook="ed-triage",version="",result="refused"} 1');

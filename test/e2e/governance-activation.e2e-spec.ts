@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory.js';
 import { loadAppConfig } from '../../src/config/app.config.js';
-import { APPROVER, APPROVER_2, AUDITOR, approvedVersion, ENGINE, NORMAL_ADULT, stricterTriage, versionPath } from '../support/governance.js';
+import { APPROVER, APPROVER_2, AUDITOR, approvedVersion, ENGINE, NORMAL_ADULT, PINNING_ENGINE, stricterTriage, versionPath } from '../support/governance.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const KEY = 'scheduling-eligibility';
@@ -11,7 +11,8 @@ const FACTS = { appointmentType: 'primary-care', hasActiveCoverage: true };
 
 /** Another Verdict instance on the same database (as a second replica would run). */
 async function startInstance(t: TestApp, env: Record<string, string>): Promise<NestFastifyApplication> {
-  const config = loadAppConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_PER_SECOND: '0', ...env, DATABASE_URL: t.db.url });
+  const config = loadAppConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_PER_SECOND: '0', VERDICT_DEMO_AUTH: 'true', HOST: '127.0.0.1',
+    ...env, DATABASE_URL: t.db.url });
   const app = await createApp(config, t.db.url, { logs: false });
   await app.getHttpAdapter().getInstance().ready();
   return app;
@@ -53,8 +54,9 @@ describe('rulebook activation across time and instances', () => {
     await t.close();
   });
 
+  // A future asOf (a scheduled activation's instant) runs rules not in force yet: only an engine holding decision:pin-version may ask.
   const activeIn = async (server: import('node:http').Server, asOf?: string): Promise<string> =>
-    (await request(server).post('/v1/decisions').set(ENGINE).send({ rulebook: KEY, facts: FACTS, ...(asOf ? { asOf } : {}) }).expect(201)).body.rulebook.version;
+    (await request(server).post('/v1/decisions').set(asOf ? PINNING_ENGINE : ENGINE).send({ rulebook: KEY, facts: FACTS, ...(asOf ? { asOf } : {}) }).expect(201)).body.rulebook.version;
 
   const timelineProblems = async (): Promise<{ active_now: number; overlaps: number; gaps: number }> =>
     (await t.sql<{ active_now: number; overlaps: number; gaps: number }>(`

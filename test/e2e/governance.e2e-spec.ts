@@ -1,6 +1,7 @@
 import request from 'supertest';
 import {
-  ADMIN, APPROVER, APPROVER_2, AUDITOR, AUTHOR, AUTHOR_2, approvedVersion, bundled, ENGINE, NORMAL_ADULT, SAFETY_OFFICER, stricterTriage, versionPath,
+  APPROVER, APPROVER_2, AUDITOR, AUTHOR, AUTHOR_2, approvedVersion, bundled, CLINICAL_LEAD, ENGINE, NORMAL_ADULT, PINNING_ENGINE, SAFETY_OFFICER, stricterTriage,
+  versionPath,
 } from '../support/governance.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -27,8 +28,8 @@ interface HistoryEntry {
 
 /**
  * The whole governance lifecycle of rulebooks/GOVERNANCE.md on ed-triage (its worked example): an author drafts a stricter respiratory-rate
- * threshold, sees the quality gate's findings, a second author and an admin edit it, it is submitted, diffed, approved
- * by two approvers who did not edit it, activated at a chosen instant (decisions before it keep 1.1.0), activated now,
+ * threshold, sees the quality gate's findings, a second author and a clinical lead (who also approves) edit it, it is
+ * submitted, diffed, approved by two approvers and the clinical safety officer, none of whom edited it, activated at a chosen instant (decisions before it keep 1.1.0), activated now,
  * rolled back, retired; every refusal is problem+json and recorded; the history shows every step with its actor.
  */
 describe('rulebook governance lifecycle', () => {
@@ -45,8 +46,8 @@ describe('rulebook governance lifecycle', () => {
     await t.close();
   });
 
-  const decide = (facts: Record<string, unknown>, asOf?: string) =>
-    request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', facts, ...(asOf ? { asOf } : {}) }).expect(201);
+  const decide = (facts: Record<string, unknown>, asOf?: string, engine = ENGINE) =>
+    request(t.server).post('/v1/decisions').set(engine).send({ rulebook: 'ed-triage', facts, ...(asOf ? { asOf } : {}) }).expect(201);
   const history = async (): Promise<HistoryEntry[]> =>
     (await request(t.server).get('/v1/rulebooks/ed-triage/history?version=1.2.0').set(AUDITOR).expect(200)).body.entries as HistoryEntry[];
   const lastRefusal = async () => (await history()).filter((e) => e.outcome === 'refused').at(-1);
@@ -116,14 +117,14 @@ describe('rulebook governance lifecycle', () => {
     expect(stillDraft.body.status).toBe('draft');
   });
 
-  it('lets a second author and an admin fix the draft; every editor is recorded', async () => {
+  it('lets a second author and a clinical lead fix the draft; every editor is recorded', async () => {
     const fixed = await request(t.server).put(versionPath('ed-triage', '1.2.0')).set(AUTHOR_2).send(stricterTriage('1.2.0')).expect(200);
     hashSeenEarly = fixed.body.contentHash;
     const polished = stricterTriage('1.2.0');
     polished.description = `${polished.description} Local variant: NEWS2 respiratory-rate 3 points from 23/min.`;
-    const res = await request(t.server).put(versionPath('ed-triage', '1.2.0')).set(ADMIN).send(polished).expect(200);
+    const res = await request(t.server).put(versionPath('ed-triage', '1.2.0')).set(CLINICAL_LEAD).send(polished).expect(200);
     expect(res.body.contentHash).not.toBe(hashSeenEarly);
-    expect(res.body.editors).toEqual(['dev-author', 'dev-author-2', 'dev-admin']);
+    expect(res.body.editors).toEqual(['dev-author', 'dev-author-2', 'dev-clinical-lead']);
     // A document whose version is not the one in the path is refused, pointing at /version.
     const wrongVersion = await request(t.server).put(versionPath('ed-triage', '1.2.0')).set(AUTHOR).send(stricterTriage('1.3.0'));
     expectProblem(wrongVersion, 400, 'VALIDATION_FAILED');
@@ -168,8 +169,11 @@ describe('rulebook governance lifecycle', () => {
   });
 
   it('refuses self-approval, approval by an author, and approval of content the approver did not see, and records them', async () => {
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(ADMIN).send({ contentHash: submittedHash }), 403, 'SELF_APPROVAL_FORBIDDEN');
-    expect(await lastRefusal()).toMatchObject({ action: 'approve', actor: 'dev-admin', role: 'admin', problem: { code: 'SELF_APPROVAL_FORBIDDEN', status: 403 } });
+    // The clinical lead holds rulebook:approve, but edited this version: separation of duties.
+    const own = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(CLINICAL_LEAD).send({ contentHash: submittedHash });
+    expectProblem(own, 403, 'SEPARATION_OF_DUTIES');
+    expect(own.body.detail).toMatch(/^dev-clinical-lead created or edited ed-triage@1\.2\.0 and cannot also approve it/);
+    expect(await lastRefusal()).toMatchObject({ action: 'approve', actor: 'dev-clinical-lead', role: 'rulebook:approve', problem: { code: 'SEPARATION_OF_DUTIES', status: 403 } });
     expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(AUTHOR).send({ contentHash: submittedHash }), 403, 'FORBIDDEN');
     expect(await lastRefusal()).toMatchObject({ action: 'approve', actor: 'dev-author', role: 'rulebook:author', problem: { code: 'FORBIDDEN' } });
     const changed = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(APPROVER).send({ contentHash: hashSeenEarly });
@@ -178,7 +182,7 @@ describe('rulebook governance lifecycle', () => {
     expectProblem(await request(t.server).post(versionPath('ed-triage', '1.2.0', 'approve')).set(APPROVER).send({}), 400, 'VALIDATION_FAILED');
     // The database holds the same line: an approval by an editor is refused there too.
     await expect(t.sql(`INSERT INTO rulebook_approval (version_id, approver, content_hash)
-      SELECT id, 'dev-admin', content_hash FROM rulebook_version WHERE rulebook_key = 'ed-triage' AND version = '1.2.0'`)).rejects.toThrow(/cannot approve/);
+      SELECT id, 'dev-clinical-lead', content_hash FROM rulebook_version WHERE rulebook_key = 'ed-triage' AND version = '1.2.0'`)).rejects.toThrow(/cannot approve/);
   });
 
   it('needs two distinct approvals of the submitted content for a triage rulebook, one of them by the clinical safety officer', async () => {
@@ -213,14 +217,15 @@ describe('rulebook governance lifecycle', () => {
     expect(second.body.status).toBe('approved');
     expect(second.body.approvals).toHaveLength(2);
 
-    // An editor holding safety:approve (dev-admin holds every role) still cannot approve what they edited.
-    await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(ADMIN).send(stricterTriage('1.5.1')).expect(201);
-    await request(t.server).post(versionPath('ed-triage', '1.5.1', 'submit')).set(ADMIN).send({}).expect(200);
+    // Someone holding both rulebook:author and rulebook:approve still cannot approve what they wrote and submitted.
+    await request(t.server).post('/v1/rulebooks/ed-triage/versions').set(CLINICAL_LEAD).send(stricterTriage('1.5.1')).expect(201);
+    await request(t.server).post(versionPath('ed-triage', '1.5.1', 'submit')).set(CLINICAL_LEAD).send({}).expect(200);
     const own = await request(t.server).get(versionPath('ed-triage', '1.5.1')).set(AUDITOR).expect(200);
-    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.5.1', 'approve')).set(ADMIN).send({ contentHash: own.body.contentHash }), 403, 'SELF_APPROVAL_FORBIDDEN');
+    expectProblem(await request(t.server).post(versionPath('ed-triage', '1.5.1', 'approve')).set(CLINICAL_LEAD).send({ contentHash: own.body.contentHash }), 403, 'SEPARATION_OF_DUTIES');
   });
 
   it('activates at a chosen instant: decisions at or after it name 1.2.0, earlier asOf and now keep 1.1.0', async () => {
+    // Deciding at a future instant runs rules not in force yet: only an engine holding decision:pin-version may.
     const past = await request(t.server).post(versionPath('ed-triage', '1.2.0', 'activate')).set(APPROVER).send({ effectiveFrom: '2020-01-01T00:00:00.000Z' });
     expectProblem(past, 422, 'EFFECTIVE_FROM_NOT_IN_FUTURE');
     expect(past.body.errors).toEqual([{ pointer: '/effectiveFrom', message: 'must be in the future' }]);
@@ -235,10 +240,11 @@ describe('rulebook governance lifecycle', () => {
     expect(list.body.find((r: { key: string }) => r.key === 'ed-triage')).toMatchObject({ activeVersion: { version: '1.1.0' }, scheduled: [{ version: '1.2.0', from: scheduledAt, until: null }] });
 
     const rr23 = { ...NORMAL_ADULT, respiratoryRate: 23 };
-    const before = await decide(rr23, new Date(Date.parse(scheduledAt) - 1).toISOString());
+    const before = await decide(rr23, new Date(Date.parse(scheduledAt) - 1).toISOString(), PINNING_ENGINE);
     expect(before.body.rulebook.version).toBe('1.1.0');
     expect(before.body.outcome).toMatchObject({ acuity: 4, news2: { score: 2, riskBand: 'low' } });
-    const at = await decide(rr23, scheduledAt);
+    expectProblem(await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', facts: rr23, asOf: scheduledAt }), 422, 'AS_OF_IN_FUTURE');
+    const at = await decide(rr23, scheduledAt, PINNING_ENGINE);
     expect(at.body.rulebook).toEqual({ key: 'ed-triage', version: '1.2.0', contentHash: submittedHash });
     expect(at.body.outcome).toMatchObject({ acuity: 3, news2: { score: 3, riskBand: 'low-medium' } });
     expect((await decide(rr23)).body.rulebook.version).toBe('1.1.0');
@@ -325,12 +331,12 @@ describe('rulebook governance lifecycle', () => {
       ['update', 'done', 'dev-author', null],
       ['submit', 'refused', 'dev-author', 'QUALITY_GATE_FAILED'],
       ['update', 'done', 'dev-author-2', null],
-      ['update', 'done', 'dev-admin', null],
+      ['update', 'done', 'dev-clinical-lead', null],
       ['submit', 'done', 'dev-author-2', null],
       ['update', 'refused', 'dev-author', 'VERSION_NOT_DRAFT'],
       ['submit', 'refused', 'dev-author', 'INVALID_TRANSITION'],
       ['activate', 'refused', 'dev-approver', 'VERSION_NOT_APPROVED'],
-      ['approve', 'refused', 'dev-admin', 'SELF_APPROVAL_FORBIDDEN'],
+      ['approve', 'refused', 'dev-clinical-lead', 'SEPARATION_OF_DUTIES'],
       ['approve', 'refused', 'dev-author', 'FORBIDDEN'],
       ['approve', 'refused', 'dev-approver', 'CONTENT_HASH_MISMATCH'],
       ['approve', 'done', 'dev-approver', null],
@@ -357,13 +363,14 @@ describe('rulebook governance lifecycle', () => {
     expect(byAction('activate')[1]).toMatchObject({ effectiveFrom: activatedAt, toStatus: 'active' });
     expect(byAction('retire')[0]).toMatchObject({ fromStatus: 'approved', toStatus: 'retired', comment: 'Withdrawn after review.' });
 
-    // The whole rulebook's history starts with the bundled imports (lowest version first) and the activation of the
-    // highest, and includes the rollback to 1.1.0.
+    // The whole rulebook's history starts with the bootstrap of this fresh installation (the bundled versions approved
+    // without review, lowest first, and the highest activated), and includes the rollback to 1.1.0.
     const all = (await request(t.server).get('/v1/rulebooks/ed-triage/history').set(AUDITOR).expect(200)).body.entries as HistoryEntry[];
     expect(all.slice(0, 3)).toEqual([
-      expect.objectContaining({ action: 'import', version: '1.0.0', actor: 'bundled', toStatus: 'approved' }),
-      expect.objectContaining({ action: 'import', version: '1.1.0', actor: 'bundled', toStatus: 'approved' }),
-      expect.objectContaining({ action: 'activate', version: '1.1.0', actor: 'bundled', toStatus: 'active' }),
+      expect.objectContaining({ action: 'bootstrap', version: '1.0.0', actor: 'bundled', role: 'system', toStatus: 'approved',
+        comment: 'bundled file rulebooks/ed-triage/1.0.0.json, approved without review: bootstrap of a fresh installation' }),
+      expect.objectContaining({ action: 'bootstrap', version: '1.1.0', actor: 'bundled', role: 'system', toStatus: 'approved' }),
+      expect.objectContaining({ action: 'activate', version: '1.1.0', actor: 'bundled', toStatus: 'active', comment: 'bootstrap of a fresh installation: the highest bundled version' }),
     ]);
     expect(all.find((e) => e.action === 'rollback' && e.outcome === 'done')).toMatchObject({ version: '1.1.0', actor: 'dev-approver', comment: 'Alert fatigue on the night shift.', toStatus: 'active' });
     const page = await request(t.server).get('/v1/rulebooks/ed-triage/history?limit=2').set(AUDITOR).expect(200);

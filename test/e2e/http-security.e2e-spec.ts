@@ -58,7 +58,7 @@ describe('rate limiting per caller (RATE_LIMIT_PER_SECOND=1, no trusted proxy)',
     await request(t.server).get('/health/ready').expect(200);
     expectRateLimited(await request(t.server).get('/health/ready'));
     expectRateLimited(await request(t.server).get('/health/live'));
-    await request(t.server).get(UNKNOWN_DECISION).set({ Authorization: 'Bearer dev-admin' }).expect(404);
+    await request(t.server).get(UNKNOWN_DECISION).set({ Authorization: 'Bearer dev-pinning-engine' }).expect(404);
   });
 });
 

@@ -92,10 +92,10 @@ describe('OpenAPI document (/openapi.json)', () => {
     }
   });
 
-  it('describes the bearer scheme as opaque tokens, not JWT', () => {
+  it('describes the bearer scheme without a bearerFormat: a JWT from a trusted issuer or an opaque static token', () => {
     const bearer = document.components.securitySchemes.bearer;
     expect(bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(bearer.description).toMatch(/opaque/);
+    expect(bearer.description).toMatch(/OAuth 2\.0 access token \(a JWT .*\) or an opaque static token/);
     for (const scheme of Object.values(document.components.securitySchemes as Json)) expect(scheme.bearerFormat).toBeUndefined();
   });
 

@@ -2,7 +2,8 @@ import request from 'supertest';
 import { readFixture } from '../support/fhir-fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
-const ENGINE = { Authorization: 'Bearer dev-workflow-engine' };
+/** ed-triage 1.0.0 was never in force, so naming it takes an engine allowed to pin a version (`decision:pin-version`). */
+const PINNING_ENGINE = { Authorization: 'Bearer dev-pinning-engine' };
 const AUDITOR = { Authorization: 'Bearer dev-auditor' };
 const BIBI = '475d72ca-91c7-7211-97e3-f000af33fc04'; // born 2009-04-29, vital signs 2020-03-07T04:20:23Z
 const LES = '4f1ad84a-f8a2-2de6-343d-007efe781585'; // born 2017-05-13, vital signs 2020-03-10T20:00:04Z
@@ -27,7 +28,7 @@ describe('patient binding through POST /v1/decisions', () => {
 
   it('refuses a searchset with two Patients and no context.patientRef: 422 AMBIGUOUS_PATIENT, nothing recorded', async () => {
     const before = await t.sql<{ n: string }>('SELECT count(*) AS n FROM decision');
-    const res = await request(t.server).post('/v1/decisions').set(ENGINE).send({ rulebook: 'ed-triage', version: '1.0.0', fhir: twoChildren(), asOf });
+    const res = await request(t.server).post('/v1/decisions').set(PINNING_ENGINE).send({ rulebook: 'ed-triage', version: '1.0.0', fhir: twoChildren(), asOf });
     expect(res.status).toBe(422);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 422, code: 'AMBIGUOUS_PATIENT', detail: expect.stringContaining('context.patientRef') });
@@ -37,7 +38,7 @@ describe('patient binding through POST /v1/decisions', () => {
   });
 
   it('with context.patientRef uses only that patient: age and vital signs of Bibi, not of the younger Les', async () => {
-    const res = await request(t.server).post('/v1/decisions').set(ENGINE)
+    const res = await request(t.server).post('/v1/decisions').set(PINNING_ENGINE)
       .send({ rulebook: 'ed-triage', version: '1.0.0', fhir: twoChildren(), asOf, context: { patientRef: `Patient/${BIBI}` } }).expect(201);
     const facts = res.body.explanation.facts;
     expect(facts.ageYears).toMatchObject({ source: 'fhir', reference: `Patient/${BIBI}`, rawValue: '2009-04-29' });
@@ -48,7 +49,7 @@ describe('patient binding through POST /v1/decisions', () => {
     expect(res.body.context).toEqual({ patientRef: `Patient/${BIBI}` });
 
     // the same answer as for Bibi's own bundle
-    const alone = await request(t.server).post('/v1/decisions').set(ENGINE)
+    const alone = await request(t.server).post('/v1/decisions').set(PINNING_ENGINE)
       .send({ rulebook: 'ed-triage', version: '1.0.0', fhir: readFixture(`synthea-covid-pediatric/Bibi254_Schowalter414_${BIBI}.json`), asOf }).expect(201);
     expect(res.body.outcome).toEqual(alone.body.outcome);
     expect(facts.heartRate.value).toBe(alone.body.explanation.facts.heartRate.value);
@@ -58,7 +59,7 @@ describe('patient binding through POST /v1/decisions', () => {
   });
 
   it('uses the other child when patientRef names her, given as the urn:uuid of her entry', async () => {
-    const res = await request(t.server).post('/v1/decisions').set(ENGINE)
+    const res = await request(t.server).post('/v1/decisions').set(PINNING_ENGINE)
       .send({ rulebook: 'ed-triage', version: '1.0.0', fhir: twoChildren(), asOf, context: { patientRef: `urn:uuid:${LES}` } }).expect(201);
     expect(res.body.explanation.facts.ageYears).toMatchObject({ reference: `Patient/${LES}`, rawValue: '2017-05-13' });
     expect(res.body.explanation.facts.heartRate).toMatchObject({ effective: '2020-03-10T20:00:04.000Z' });
@@ -66,9 +67,9 @@ describe('patient binding through POST /v1/decisions', () => {
 
   it('accepts fhirSearchComplete as a list of resource types and refuses anything else with 400', async () => {
     const fhir = readFixture(`synthea-covid-pediatric/Bibi254_Schowalter414_${BIBI}.json`);
-    await request(t.server).post('/v1/decisions').set(ENGINE)
+    await request(t.server).post('/v1/decisions').set(PINNING_ENGINE)
       .send({ rulebook: 'ed-triage', version: '1.0.0', fhir, asOf, fhirSearchComplete: ['ServiceRequest', 'Coverage'] }).expect(201);
-    const bad = await request(t.server).post('/v1/decisions').set(ENGINE)
+    const bad = await request(t.server).post('/v1/decisions').set(PINNING_ENGINE)
       .send({ rulebook: 'ed-triage', version: '1.0.0', fhir, asOf, fhirSearchComplete: ['service requests', 7] });
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('VALIDATION_FAILED');

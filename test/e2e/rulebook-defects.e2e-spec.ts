@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { type CliIo, runRulebookCli } from '../../src/governance/rulebook.cli.js';
 import type { RulebookDocument } from '../../src/rulebooks/rulebook.types.js';
-import { ADMIN, AUTHOR, bundled, ENGINE, NORMAL_ADULT, versionPath } from '../support/governance.js';
+import { AUTHOR, bundled, ENGINE, NORMAL_ADULT, OPERATOR, versionPath } from '../support/governance.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -119,7 +119,7 @@ describe('rulebook defects', () => {
       expect(unique.body.code).toBe('RULEBOOK_DEFECT');
       expect(unique.body.detail).toContain('rules "flag-from-5" and "no-flag-up-to-5" set different values of outcome field "flag", whose hit policy UNIQUE requires them to agree');
 
-      const metrics = await request(t.server).get('/metrics').set(ADMIN).expect(200);
+      const metrics = await request(t.server).get('/metrics').set(OPERATOR).expect(200);
       expect(metrics.text).toContain('verdict_rulebook_defects_total{rulebook="ed-triage",version="1.1.0",kind="SCORE_PARAMETER_SCORED_TWICE"} 1');
       expect(metrics.text).toContain('verdict_rulebook_defects_total{rulebook="unique-defect",version="1.0.0",kind="HIT_POLICY_VIOLATION"} 1');
       expect(metrics.text).toContain('verdict_decisions_total{rulebook="ed-triage",version="1.1.0",result="rulebook_defect"} 1');

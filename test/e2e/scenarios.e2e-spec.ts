@@ -26,7 +26,8 @@ describe('bundled scenarios through POST /v1/decisions', () => {
 
   it.each(cases)('%s', async (_name, scenario) => {
     const { rulebook, version } = scenario;
-    const res = await request(t.server).post('/v1/decisions').set({ Authorization: 'Bearer dev-workflow-engine' })
+    // Every bundled version runs, not only the ones in force: naming a version takes decision:pin-version.
+    const res = await request(t.server).post('/v1/decisions').set({ Authorization: 'Bearer dev-pinning-engine' })
       .send({ rulebook, version, asOf: scenario.asOf, ...(scenario.facts ? { facts: scenario.facts } : {}), ...(scenario.fhir ? { fhir: scenario.fhir } : {}),
         ...(scenario.fhirSearchComplete ? { fhirSearchComplete: scenario.fhirSearchComplete } : {}) });
     expect(res.status).toBe(201);

@@ -12,7 +12,12 @@ export const APPROVER_2 = { Authorization: 'Bearer dev-approver-2' };
 export const SAFETY_OFFICER = { Authorization: 'Bearer dev-safety-officer' };
 export const AUDITOR = { Authorization: 'Bearer dev-auditor' };
 export const ENGINE = { Authorization: 'Bearer dev-workflow-engine' };
-export const ADMIN = { Authorization: 'Bearer dev-admin' };
+/** A workflow engine that may also name a version other than the one in force, or a future `asOf` (`decision:pin-version`). */
+export const PINNING_ENGINE = { Authorization: 'Bearer dev-pinning-engine' };
+/** A person who both authors and approves (`rulebook:author`, `rulebook:approve`), never the same version. */
+export const CLINICAL_LEAD = { Authorization: 'Bearer dev-clinical-lead' };
+/** The operator: `metrics:read` only. */
+export const OPERATOR = { Authorization: 'Bearer dev-operator' };
 
 /** A bundled rulebook file as parsed JSON (a fresh copy each call). */
 export function bundled(key: string, version = '1.1.0'): RulebookDocument {

@@ -17,11 +17,14 @@ export interface TestApp {
 
 /**
  * Boots the real application (same factory as `main.ts`) on a fresh database cloned from the migrated template.
+ * The demo tokens are on (`VERDICT_DEMO_AUTH=true` with `HOST=127.0.0.1`, as a local trial runs) unless `env` says
+ * otherwise (`VERDICT_DEMO_AUTH: 'false'`, which a production-mode test must say: production refuses them).
  * @param env extra environment variables for `loadAppConfig` (for example `AUTH_TOKENS`)
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
-  const config = loadAppConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_PER_SECOND: '0', ...env, DATABASE_URL: db.url });
+  const config = loadAppConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_PER_SECOND: '0', VERDICT_DEMO_AUTH: 'true', HOST: '127.0.0.1',
+    ...env, DATABASE_URL: db.url });
   const app = await createApp(config, db.url, { logs: false });
   await app.getHttpAdapter().getInstance().ready();
   const client = new pg.Client({ connectionString: db.url });

@@ -50,9 +50,14 @@ describe('verifyChain (PostgreSQL)', () => {
     db = await createTestDatabase();
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
+    // An approved version to decide with: stored as the bundle importer bootstraps a fresh installation (the one way the
+    // database lets a version be created approved, in the transaction that records the bootstrap).
+    await sql(`BEGIN`);
+    await sql(`INSERT INTO rulebook_bootstrap (txid, how) VALUES (0, 'bootstrap')`);
     await sql(`INSERT INTO rulebook (key, kind, title) VALUES ($1, 'triage', 'Chain verification spec')`, [SPEC_RULEBOOK]);
     await sql(`INSERT INTO rulebook_version (id, rulebook_key, version, status, content, content_hash, provenance, created_by)
-               VALUES ($1, $2, '1.0.0', 'approved', '{}', $3, 'spec', 'spec')`, [randomUUID(), SPEC_RULEBOOK, CONTENT_HASH]);
+               VALUES ($1, $2, '1.0.0', 'approved', '{}', $3, 'bundled', 'spec')`, [randomUUID(), SPEC_RULEBOOK, CONTENT_HASH]);
+    await sql(`COMMIT`);
   });
 
   afterAll(async () => {
